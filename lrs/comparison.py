@@ -1,0 +1,109 @@
+"""Statement comparison (xAPI Data 2.3.1): are two statements with the same id "the same statement"?
+
+Differences that an exception to immutability could cause are ignored: LRS-assigned properties (``id``,
+``authority``, ``stored``, ``version``), Activity definitions and Verb displays, the serialisation of
+timestamps (the instant is compared), the order of Group members and the case of an mbox domain.  Every other
+difference counts, including the spelling of a Result duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lrs.agents import ifi_key
+from lrs.jsontext import dumps
+
+_LRS_SET = ("id", "authority", "stored", "version", "timestamp")
+
+
+def _normalise_agent(agent: Mapping[str, Any]) -> dict[str, Any]:
+    result = {k: v for k, v in agent.items() if k not in ("mbox", "mbox_sha1sum", "member")}
+    key = ifi_key(agent)
+    if key is not None:
+        result["_ifi"] = key
+    if isinstance(agent.get("member"), list):
+        members = [_normalise_agent(m) for m in agent["member"] if isinstance(m, Mapping)]
+        result["member"] = sorted(members, key=dumps)
+    if agent.get("objectType") == "Agent":
+        result.pop("objectType")
+    return result
+
+
+def _normalise_activity(activity: Mapping[str, Any]) -> dict[str, Any]:
+    return {"objectType": "Activity", "id": activity.get("id")}
+
+
+def _normalise_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(context)
+    for name in ("instructor", "team"):
+        if isinstance(context.get(name), Mapping):
+            result[name] = _normalise_agent(context[name])
+    activities = context.get("contextActivities")
+    if isinstance(activities, Mapping):
+        normalised: dict[str, Any] = {}
+        for kind, value in activities.items():
+            items = value if isinstance(value, list) else [value]
+            normalised[kind] = [_normalise_activity(a) for a in items if isinstance(a, Mapping)]
+        result["contextActivities"] = normalised
+    if isinstance(context.get("registration"), str):
+        result["registration"] = context["registration"].lower()
+    for name, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+        if isinstance(context.get(name), list):
+            result[name] = sorted(
+                (
+                    {**entry, inner: _normalise_agent(entry[inner])}
+                    if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping)
+                    else entry
+                    for entry in context[name]
+                ),
+                key=dumps,
+            )
+    return result
+
+
+def _normalise_object(obj: Mapping[str, Any]) -> dict[str, Any]:
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        return _normalise_activity(obj)
+    if kind in ("Agent", "Group"):
+        return {**_normalise_agent(obj), "objectType": kind}
+    if kind == "StatementRef":
+        return {"objectType": "StatementRef", "id": str(obj.get("id", "")).lower()}
+    if kind == "SubStatement":
+        return _normalise_statement(obj, keep_timestamp=True)
+    return dict(obj)
+
+
+def _normalise_statement(statement: Mapping[str, Any], *, keep_timestamp: bool) -> dict[str, Any]:
+    result = {k: v for k, v in statement.items() if k not in _LRS_SET}
+    if keep_timestamp and "timestamp" in statement:
+        result["timestamp"] = statement["timestamp"]
+    if isinstance(statement.get("actor"), Mapping):
+        result["actor"] = _normalise_agent(statement["actor"])
+    if isinstance(statement.get("verb"), Mapping):
+        result["verb"] = {"id": statement["verb"].get("id")}
+    if isinstance(statement.get("object"), Mapping):
+        result["object"] = _normalise_object(statement["object"])
+    if isinstance(statement.get("context"), Mapping):
+        result["context"] = _normalise_context(statement["context"])
+    return result
+
+
+def same_statement(
+    stored: Mapping[str, Any],
+    incoming: Mapping[str, Any],
+    *,
+    stored_instant_us: int | None = None,
+    incoming_instant_us: int | None = None,
+) -> bool:
+    """True when ``incoming`` is the statement already ``stored`` under its id.
+
+    Timestamps are compared as instants by the caller (who can parse them) and passed in microseconds;
+    ``None`` on either side means "not comparable" (for instance the LRS set it) and is ignored.
+    """
+    if stored_instant_us is not None and incoming_instant_us is not None and stored_instant_us != incoming_instant_us:
+        return False
+    return dumps(_normalise_statement(stored, keep_timestamp=False)) == dumps(
+        _normalise_statement(incoming, keep_timestamp=False)
+    )

@@ -1,0 +1,198 @@
+"""The Statement service: enrich, store (with conflict detection and voiding), fetch and query statements.
+
+Validation happens before this layer (``validators``); this service trusts the shape of what it gets and is
+responsible for the LRS-set properties, immutability, atomic batches and tenant scoping.  No Flask here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from lrs.comparison import same_statement
+from lrs.cursor import Cursor, CursorCodec
+from lrs.errors import BadRequestError, ConflictError, NotFoundError, StorageUnavailableError
+from lrs.jsontext import dumps
+from lrs.statement_fields import activity_definitions, is_voiding, query_keys, statement_ref_target
+from lrs.statement_format import activity_ids_in, to_canonical, to_ids
+from lrs.statement_query import NoMatch, StatementFilter, to_storage_query
+from lrs.storage.port import StatementRecord, Store, StoredStatement
+from lrs.timeutil import now_us, to_us
+
+_INSERT_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class StatementPolicy:
+    """Limits of the statement resource (from settings)."""
+
+    query_limit_default: int = 100
+    query_limit_max: int = 500
+    max_batch: int = 1000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    statements_json: list[str]  # each a JSON object text, rendered in the requested format
+    more_token: str | None
+    consistent_through_us: int
+
+
+def _instant_us(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return to_us(moment)
+
+
+def prepare(
+    statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str
+) -> tuple[str, dict[str, Any], StatementRecord]:
+    """Apply the LRS-set properties and compute the storage record of one validated statement."""
+    statement_id = str(statement.get("id") or uuid.uuid4()).lower()
+    enriched: dict[str, Any] = {"id": statement_id}
+    enriched.update((k, v) for k, v in statement.items() if k not in ("id", "stored", "authority"))
+    enriched["authority"] = dict(authority)
+    enriched.setdefault("version", default_version)
+    needs_timestamp = "timestamp" not in enriched
+    record = StatementRecord(
+        statement_id=statement_id,
+        body_template=dumps(enriched),
+        keys=query_keys(enriched, authority),
+        needs_timestamp=needs_timestamp,
+        ref_target=statement_ref_target(enriched),
+        voiding=is_voiding(enriched),
+        activity_definitions=activity_definitions(enriched),
+        attachment_hashes=tuple(
+            str(a["sha2"]) for a in enriched.get("attachments") or () if isinstance(a, Mapping) and "sha2" in a
+        ),
+    )
+    return statement_id, enriched, record
+
+
+class StatementService:
+    def __init__(self, store: Store, cursors: CursorCodec, policy: StatementPolicy | None = None) -> None:
+        self.store = store
+        self.cursors = cursors
+        self.policy = policy or StatementPolicy()
+
+    # writing -----------------------------------------------------------------------------------------
+    def store_statements(
+        self,
+        tenant: str,
+        statements: Sequence[Mapping[str, Any]],
+        *,
+        authority: Mapping[str, Any],
+        default_version: str = "1.0.0",
+    ) -> list[str]:
+        """Store a batch atomically; returns the ids in request order.
+
+        Re-sending a statement that is already stored (same id, same content) is not an error and changes
+        nothing; the same id with different content is a 409 and nothing of the batch is stored.
+        """
+        prepared = [prepare(s, authority=authority, default_version=default_version) for s in statements]
+        ids = [statement_id for statement_id, _, _ in prepared]
+        if len(set(ids)) != len(ids):
+            duplicate = next(i for i in ids if ids.count(i) > 1)
+            raise BadRequestError(f"the batch contains statement id {duplicate} more than once")
+        pending = {statement_id: (enriched, record) for statement_id, enriched, record in prepared}
+        for _ in range(_INSERT_ATTEMPTS):
+            existing = self.store.insert_statements(tenant, [record for _, record in pending.values()])
+            if not existing:
+                return ids
+            for statement_id, body in existing.items():
+                enriched, _ = pending[statement_id]
+                stored = json.loads(body)
+                if not same_statement(
+                    stored,
+                    enriched,
+                    stored_instant_us=_instant_us(stored.get("timestamp")),
+                    incoming_instant_us=_instant_us(enriched.get("timestamp")),
+                ):
+                    raise ConflictError(
+                        f"statement {statement_id} already exists with different content",
+                        errors={"statementId": statement_id},
+                    )
+                del pending[statement_id]
+            if not pending:
+                return ids
+        raise StorageUnavailableError("the batch kept conflicting with concurrent writes; retry")
+
+    # reading ------------------------------------------------------------------------------------------
+    def get_statement(
+        self,
+        tenant: str,
+        statement_id: str,
+        *,
+        voided: bool,
+        statement_format: str = "exact",
+        languages: Sequence[str] = (),
+        restrict_keys: Sequence[str] = (),
+    ) -> tuple[str, int]:
+        """One statement by id (``voided=True`` for ``voidedStatementId``): (JSON text, stored_us)."""
+        found = self.store.get_statement(tenant, statement_id.lower())
+        if found is None or found.voided != voided or not self._allowed(tenant, found, restrict_keys):
+            which = "voided statement" if voided else "statement"
+            raise NotFoundError(f"no {which} with id {statement_id}")
+        return self._render(tenant, [found], statement_format, languages)[0], found.stored_us
+
+    def _allowed(self, tenant: str, found: StoredStatement, restrict_keys: Sequence[str]) -> bool:
+        if not restrict_keys:
+            return True
+        statement = json.loads(found.body)
+        return set(restrict_keys) <= query_keys(statement, statement.get("authority"))
+
+    def query(
+        self,
+        tenant: str,
+        flt: StatementFilter | None = None,
+        *,
+        more: str | None = None,
+        languages: Sequence[str] = (),
+        restrict_keys: Sequence[str] = (),
+    ) -> tuple[QueryResult, StatementFilter]:
+        """Run a query, or continue one from its ``more`` cursor."""
+        consistent = now_us()
+        if more is not None:
+            cursor = self.cursors.decode(more, tenant=tenant)
+            if not set(restrict_keys) <= set(cursor.filter.extra_keys):
+                raise BadRequestError("the 'more' cursor is invalid for this query")
+            flt, after, snapshot = cursor.filter, cursor.after, cursor.snapshot_us
+        elif flt is not None:
+            flt = replace(flt, extra_keys=tuple(restrict_keys))
+            after, snapshot = None, consistent
+        else:
+            raise BadRequestError("a query needs filter parameters or a 'more' cursor")
+        limit = flt.limit or self.policy.query_limit_default
+        limit = min(limit, self.policy.query_limit_max)
+        try:
+            storage_query = to_storage_query(flt, limit=limit, after=after, snapshot_us=snapshot)
+        except NoMatch:
+            return QueryResult([], None, consistent), flt
+        page = self.store.query_statements(tenant, storage_query)
+        token = None
+        if page.next_after is not None:
+            token = self.cursors.encode(Cursor(tenant, flt, page.next_after, snapshot))
+        rendered = self._render(tenant, page.statements, flt.format, languages)
+        return QueryResult(rendered, token, consistent), flt
+
+    def _render(
+        self, tenant: str, found: Sequence[StoredStatement], statement_format: str, languages: Sequence[str]
+    ) -> list[str]:
+        if statement_format == "exact":
+            return [s.body for s in found]
+        parsed = [json.loads(s.body) for s in found]
+        if statement_format == "ids":
+            return [dumps(to_ids(s)) for s in parsed]
+        wanted = sorted({activity_id for s in parsed for activity_id in activity_ids_in(s)})
+        definitions = self.store.get_activity_definitions(tenant, wanted) if wanted else {}
+        return [dumps(to_canonical(s, definitions, languages)) for s in parsed]

@@ -1,0 +1,147 @@
+"""The storage port: what the domain core needs from a store, and the records that cross it.
+
+Two adapters implement :class:`Store`: ``sqlite.SQLiteStore`` (embedded default) and ``mongo.MongoStore``
+(production).  Both pass the same contract suite (``tests/storage/test_contract.py``).
+
+Rules every adapter follows:
+
+* ``tenant`` is the first argument of every tenant-scoped call and is part of every key and every filter.
+* A statement is stored as its exact JSON text (``body``) plus query fields computed once, at write time,
+  by :func:`lrs.statement_fields.query_keys`.  The adapter never parses or rewrites a body, except for the
+  two LRS-set properties it splices in with :func:`lrs.statement_body.finalize_body` (``stored`` and, when
+  the client sent none, ``timestamp``), because ``stored`` must be taken inside the write's critical section.
+* ``insert_statements`` is all-or-nothing.  When any id of the batch already exists for the tenant, nothing
+  is written and the existing bodies are returned; the service decides between "same statement" and 409.
+* Voiding: a record with ``voiding=True`` marks its ``ref_target`` voided when that target exists, is in the
+  same tenant and is not itself a voiding statement; a statement that arrives after a voiding statement
+  targeting it is stored already voided.
+* StatementRef filter inheritance (xAPI Communication 2.1.3, "Filter Conditions for StatementRefs"): a record
+  whose ``ref_target`` names a stored statement also matches every *inheritable* key of that target
+  (recursively, in either arrival order).  Keys of kind ``authority`` are never inherited.
+* Driver errors are translated to :class:`lrs.errors.StorageUnavailableError` (or a more precise
+  ``LRSError``) at the adapter boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    """One statement ready to be written.
+
+    ``body_template`` is the statement's JSON text without ``stored`` (and without ``timestamp`` when
+    ``needs_timestamp`` is true); the adapter completes it with ``finalize_body``.
+    """
+
+    statement_id: str  # lowercase canonical UUID
+    body_template: str
+    keys: frozenset[str]  # query keys of this statement alone (see lrs.statement_fields)
+    needs_timestamp: bool = False
+    ref_target: str | None = None  # id of the statement its object references (StatementRef), lowercase
+    voiding: bool = False  # verb is http://adlnet.gov/expapi/verbs/voided and object is a StatementRef
+    activity_definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    attachment_hashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    statement_id: str
+    body: str  # final JSON text, exactly as stored
+    stored_us: int  # microseconds since the Unix epoch, UTC
+    voided: bool
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """A statement query in storage terms.
+
+    Every key in ``keys`` must match (AND).  Voided statements never match.  ``since_us`` is exclusive,
+    ``until_us`` inclusive, both on ``stored``.  Results are ordered by ``stored`` then by insertion order
+    (descending unless ``ascending``).  ``after`` is an adapter-opaque position returned by a previous page.
+    """
+
+    keys: tuple[str, ...] = ()
+    since_us: int | None = None
+    until_us: int | None = None
+    ascending: bool = False
+    limit: int = 100
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    statements: list[StoredStatement]
+    next_after: str | None  # position after the last returned statement, None when nothing follows
+
+
+@dataclass(frozen=True)
+class Tenant:
+    slug: str
+    name: str
+    status: str  # "active" or "suspended"
+    created_us: int
+
+
+@dataclass(frozen=True)
+class Credential:
+    key: str  # public identifier (the Basic-auth username)
+    tenant: str
+    secret_hash: str  # "scrypt$..." string from auth.secrets; never the secret itself
+    scopes: tuple[str, ...]
+    label: str
+    created_us: int
+    revoked_us: int | None = None
+
+
+class Store(Protocol):
+    """The storage port."""
+
+    # lifecycle -------------------------------------------------------------------------------------
+    def init_schema(self) -> None:
+        """Create tables/collections and indexes; idempotent."""
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise StorageUnavailableError when the store cannot serve requests."""
+
+    def get_or_create_secret(self, name: str, length: int = 32) -> bytes:
+        """A random secret shared by every worker and kept across restarts (e.g. the cursor signing key)."""
+
+    # tenants and credentials ----------------------------------------------------------------------
+    def create_tenant(self, tenant: Tenant) -> None:
+        """Raise ConflictError when the slug exists."""
+
+    def get_tenant(self, slug: str) -> Tenant | None: ...
+
+    def list_tenants(self) -> list[Tenant]: ...
+
+    def add_credential(self, credential: Credential) -> None:
+        """Raise ConflictError when the key exists."""
+
+    def get_credential(self, key: str) -> Credential | None: ...
+
+    def list_credentials(self, tenant: str) -> list[Credential]: ...
+
+    # statements -----------------------------------------------------------------------------------
+    def insert_statements(self, tenant: str, records: Sequence[StatementRecord]) -> dict[str, str]:
+        """Write all records atomically, or none.
+
+        Returns ``{}`` when everything was written.  When some ids already exist for this tenant, writes
+        nothing and returns ``{statement_id: existing final body}`` for each of them.
+        """
+
+    def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:
+        """The statement with this id in this tenant, voided or not (the caller checks ``voided``)."""
+
+    def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage: ...
+
+    def get_activity_definitions(self, tenant: str, activity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Canonical definitions (merged by lrs.definitions.merge_definition) of the given activities."""
+
+    def count_statements(self, tenant: str) -> int:
+        """Number of stored statements of the tenant, voided ones included (for tests and operators)."""

@@ -1,0 +1,504 @@
+"""SQLite adapter: the embedded default store (stdlib sqlite3, WAL, ``synchronous=FULL``).
+
+Layout:
+
+* ``statements``: one row per statement: ``seq`` (rowid, insertion order), ``tenant``, ``statement_id``,
+  ``stored_us``, ``voided``/``voiding``/``ref_target``, the exact JSON ``body``, and ``key_ids`` (JSON list of
+  the statement's effective query-key ids, used only to propagate StatementRef inheritance).
+* ``key_ids``: a dictionary of query keys per tenant (``verb|…``, ``agent|…``) → small integers.
+* ``statement_keys``: ``(key_id, seq)`` pairs, a covering index that drives every filtered query.
+
+``stored_us`` is taken inside the write lock (``BEGIN IMMEDIATE``) and never decreases along ``seq``, so time
+bounds translate into ``seq`` ranges and every query is a range scan over one index.  Several gunicorn
+workers share the file safely: writes serialise on SQLite's lock (``busy_timeout`` waits for it), reads run
+concurrently under WAL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from lrs.definitions import merge_definition
+from lrs.errors import ConflictError, StorageUnavailableError
+from lrs.statement_body import finalize_body
+from lrs.statement_fields import is_inheritable
+from lrs.storage.port import (
+    Credential,
+    StatementPage,
+    StatementQuery,
+    StatementRecord,
+    StoredStatement,
+    Tenant,
+)
+from lrs.timeutil import now_us
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (
+    slug TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, created_us INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS credentials (
+    key TEXT PRIMARY KEY, tenant TEXT NOT NULL, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL,
+    label TEXT NOT NULL, created_us INTEGER NOT NULL, revoked_us INTEGER);
+CREATE INDEX IF NOT EXISTS credentials_by_tenant ON credentials (tenant);
+CREATE TABLE IF NOT EXISTS statements (
+    seq INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    statement_id TEXT NOT NULL,
+    stored_us INTEGER NOT NULL,
+    voided INTEGER NOT NULL DEFAULT 0,
+    voiding INTEGER NOT NULL DEFAULT 0,
+    ref_target TEXT,
+    key_ids TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (tenant, statement_id));
+CREATE INDEX IF NOT EXISTS statements_by_tenant ON statements (tenant, seq) WHERE voided = 0;
+CREATE INDEX IF NOT EXISTS statements_by_stored ON statements (stored_us);
+CREATE INDEX IF NOT EXISTS statements_by_ref ON statements (tenant, ref_target) WHERE ref_target IS NOT NULL;
+CREATE TABLE IF NOT EXISTS key_ids (
+    id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, key TEXT NOT NULL, UNIQUE (tenant, key));
+CREATE TABLE IF NOT EXISTS statement_keys (
+    key_id INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activities (
+    tenant TEXT NOT NULL, activity_id TEXT NOT NULL, definition TEXT NOT NULL,
+    PRIMARY KEY (tenant, activity_id)) WITHOUT ROWID;
+"""
+
+# Narrow keys first: the first key of a query drives the index scan, the others are probed per row.
+_SELECTIVITY = ("registration|", "agent|", "activity|", "ragent|", "ractivity|", "authority|", "verb|")
+
+
+def _selectivity(key: str) -> int:
+    for rank, prefix in enumerate(_SELECTIVITY):
+        if key.startswith(prefix):
+            return rank
+    return len(_SELECTIVITY)
+
+
+class SQLiteStore:
+    """The embedded store.  One connection per thread; safe across processes sharing the file."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._key_cache: dict[tuple[str, str], int] = {}
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    # connections ---------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.execute("PRAGMA cache_size = -65536")
+            except sqlite3.Error as exc:
+                raise StorageUnavailableError("the embedded database cannot be opened") from exc
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction; rolled back on any exception."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailableError("the embedded database is busy; retry") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StorageUnavailableError("the embedded database could not commit; retry") from exc
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Translate driver errors at the boundary."""
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            raise StorageUnavailableError("the embedded database failed; retry") from exc
+
+    # lifecycle -----------------------------------------------------------------------------------
+    def init_schema(self) -> None:
+        with self._guard():
+            self._conn().executescript(_SCHEMA)
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def ping(self) -> None:
+        with self._guard():
+            self._conn().execute("SELECT 1").fetchone()
+
+    def get_or_create_secret(self, name: str, length: int = 32) -> bytes:
+        with self._guard():
+            conn = self._conn()
+            candidate = base64.b64encode(secrets.token_bytes(length)).decode("ascii")
+            conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", (name, candidate))
+            row = conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+            return base64.b64decode(row[0])
+
+    # tenants and credentials -------------------------------------------------------------------
+    def create_tenant(self, tenant: Tenant) -> None:
+        with self._guard():
+            try:
+                self._conn().execute(
+                    "INSERT INTO tenants (slug, name, status, created_us) VALUES (?, ?, ?, ?)",
+                    (tenant.slug, tenant.name, tenant.status, tenant.created_us),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError(f"tenant '{tenant.slug}' already exists") from exc
+
+    def get_tenant(self, slug: str) -> Tenant | None:
+        with self._guard():
+            row = (
+                self._conn()
+                .execute("SELECT slug, name, status, created_us FROM tenants WHERE slug = ?", (slug,))
+                .fetchone()
+            )
+        return Tenant(*row) if row else None
+
+    def list_tenants(self) -> list[Tenant]:
+        with self._guard():
+            rows = self._conn().execute("SELECT slug, name, status, created_us FROM tenants ORDER BY slug").fetchall()
+        return [Tenant(*row) for row in rows]
+
+    def add_credential(self, credential: Credential) -> None:
+        with self._guard():
+            try:
+                self._conn().execute(
+                    "INSERT INTO credentials (key, tenant, secret_hash, scopes, label, created_us, revoked_us)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        credential.key,
+                        credential.tenant,
+                        credential.secret_hash,
+                        json.dumps(list(credential.scopes)),
+                        credential.label,
+                        credential.created_us,
+                        credential.revoked_us,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError("a credential with this key already exists") from exc
+
+    _CREDENTIAL_COLUMNS = "key, tenant, secret_hash, scopes, label, created_us, revoked_us"
+
+    @staticmethod
+    def _credential(row: Sequence[Any]) -> Credential:
+        key, tenant, secret_hash, scopes, label, created_us, revoked_us = row
+        return Credential(key, tenant, secret_hash, tuple(json.loads(scopes)), label, created_us, revoked_us)
+
+    def get_credential(self, key: str) -> Credential | None:
+        with self._guard():
+            row = (
+                self._conn()
+                .execute(
+                    f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE key = ?",  # noqa: S608
+                    (key,),
+                )
+                .fetchone()
+            )
+        return self._credential(row) if row else None
+
+    def list_credentials(self, tenant: str) -> list[Credential]:
+        with self._guard():
+            rows = (
+                self._conn()
+                .execute(
+                    f"SELECT {self._CREDENTIAL_COLUMNS} FROM credentials WHERE tenant = ? ORDER BY created_us",  # noqa: S608
+                    (tenant,),
+                )
+                .fetchall()
+            )
+        return [self._credential(row) for row in rows]
+
+    # statements: writing -------------------------------------------------------------------------
+    def insert_statements(self, tenant: str, records: Sequence[StatementRecord]) -> dict[str, str]:
+        if not records:
+            return {}
+        new_keys: dict[tuple[str, str], int] = {}
+        with self._guard(), self._write() as conn:
+            existing = self._existing(conn, tenant, [r.statement_id for r in records])
+            if not existing:  # otherwise nothing is written and the empty transaction commits
+                stored_us = self._next_stored(conn)
+                self._insert_rows(conn, tenant, records, stored_us, new_keys)
+                self._merge_definitions(conn, tenant, records)
+        self._key_cache.update(new_keys)  # only ids that were committed
+        return existing
+
+    @staticmethod
+    def _existing(conn: sqlite3.Connection, tenant: str, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT statement_id, body FROM statements WHERE tenant = ? AND statement_id IN ({marks})",  # noqa: S608
+                (tenant, *chunk),
+            ).fetchall()
+            found.update(dict(rows))
+        return found
+
+    @staticmethod
+    def _next_stored(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+        now = now_us()
+        return max(now, row[0]) if row else now
+
+    def _key_id(self, conn: sqlite3.Connection, tenant: str, key: str, new_keys: dict[tuple[str, str], int]) -> int:
+        cached = self._key_cache.get((tenant, key)) or new_keys.get((tenant, key))
+        if cached is not None:
+            return cached
+        row = conn.execute("SELECT id FROM key_ids WHERE tenant = ? AND key = ?", (tenant, key)).fetchone()
+        if row is None:
+            cursor = conn.execute("INSERT INTO key_ids (tenant, key) VALUES (?, ?)", (tenant, key))
+            key_id = int(cursor.lastrowid or 0)
+        else:
+            key_id = int(row[0])
+        new_keys[(tenant, key)] = key_id
+        return key_id
+
+    def _inheritable_ids(self, conn: sqlite3.Connection, key_ids: Sequence[int]) -> set[int]:
+        if not key_ids:
+            return set()
+        marks = ",".join("?" * len(key_ids))
+        rows = conn.execute(f"SELECT id, key FROM key_ids WHERE id IN ({marks})", tuple(key_ids)).fetchall()  # noqa: S608
+        return {key_id for key_id, key in rows if is_inheritable(key)}
+
+    def _insert_rows(
+        self,
+        conn: sqlite3.Connection,
+        tenant: str,
+        records: Sequence[StatementRecord],
+        stored_us: int,
+        new_keys: dict[tuple[str, str], int],
+    ) -> None:
+        new_ids = [r.statement_id for r in records]
+        marks = ",".join("?" * len(new_ids))
+        pre_voided = {
+            row[0]
+            for row in conn.execute(
+                f"SELECT ref_target FROM statements WHERE tenant = ? AND voiding = 1 AND ref_target IN ({marks})",  # noqa: S608
+                (tenant, *new_ids),
+            )
+        }
+        pre_voided.update(r.ref_target for r in records if r.voiding and r.ref_target)
+        voiding_ids = {r.statement_id for r in records if r.voiding}
+
+        rows: list[tuple[Any, ...]] = []
+        key_rows: list[tuple[int, int]] = []
+        next_seq = (conn.execute("SELECT COALESCE(MAX(seq), 0) FROM statements").fetchone()[0]) + 1
+        for offset, record in enumerate(records):
+            seq = next_seq + offset
+            ids = {self._key_id(conn, tenant, key, new_keys) for key in record.keys}
+            if record.ref_target and record.ref_target not in new_ids:
+                ids |= self._target_inheritable(conn, tenant, record.ref_target)
+            voided = record.statement_id in pre_voided and record.statement_id not in voiding_ids
+            body = finalize_body(record.body_template, stored_us, needs_timestamp=record.needs_timestamp)
+            rows.append(
+                (
+                    seq,
+                    tenant,
+                    record.statement_id,
+                    stored_us,
+                    int(voided),
+                    int(record.voiding),
+                    record.ref_target,
+                    json.dumps(sorted(ids)),
+                    body,
+                )
+            )
+            key_rows.extend((key_id, seq) for key_id in ids)
+        conn.executemany(
+            "INSERT INTO statements (seq, tenant, statement_id, stored_us, voided, voiding, ref_target, key_ids, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany("INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)", key_rows)
+
+        targets = [r.ref_target for r in records if r.voiding and r.ref_target and r.ref_target not in new_ids]
+        if targets:
+            marks = ",".join("?" * len(targets))
+            conn.execute(
+                f"UPDATE statements SET voided = 1 WHERE tenant = ? AND voiding = 0 AND statement_id IN ({marks})",  # noqa: S608
+                (tenant, *targets),
+            )
+        self._propagate_references(conn, tenant, new_ids)
+
+    def _target_inheritable(self, conn: sqlite3.Connection, tenant: str, target: str) -> set[int]:
+        row = conn.execute(
+            "SELECT key_ids FROM statements WHERE tenant = ? AND statement_id = ?", (tenant, target)
+        ).fetchone()
+        return self._inheritable_ids(conn, json.loads(row[0])) if row else set()
+
+    def _propagate_references(self, conn: sqlite3.Connection, tenant: str, new_ids: Sequence[str]) -> None:
+        """Give every statement that targets a new one (directly or down a chain) the new inheritable keys."""
+        queue = list(new_ids)
+        visited: set[str] = set()
+        while queue:
+            target = queue.pop()
+            if target in visited:
+                continue
+            visited.add(target)
+            referencers = conn.execute(
+                "SELECT seq, statement_id, key_ids FROM statements WHERE tenant = ? AND ref_target = ?",
+                (tenant, target),
+            ).fetchall()
+            if not referencers:
+                continue
+            inherited = self._target_inheritable(conn, tenant, target)
+            for seq, statement_id, key_ids_text in referencers:
+                own = set(json.loads(key_ids_text))
+                missing = inherited - own
+                if missing:
+                    conn.execute(
+                        "UPDATE statements SET key_ids = ? WHERE seq = ?", (json.dumps(sorted(own | missing)), seq)
+                    )
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)",
+                        [(key_id, seq) for key_id in missing],
+                    )
+                    queue.append(statement_id)
+
+    @staticmethod
+    def _merge_definitions(conn: sqlite3.Connection, tenant: str, records: Sequence[StatementRecord]) -> None:
+        incoming: dict[str, list[Any]] = {}
+        for record in records:
+            for activity_id, definition in record.activity_definitions.items():
+                incoming.setdefault(activity_id, []).append(definition)
+        for activity_id, definitions in incoming.items():
+            row = conn.execute(
+                "SELECT definition FROM activities WHERE tenant = ? AND activity_id = ?", (tenant, activity_id)
+            ).fetchone()
+            old = json.loads(row[0]) if row else None
+            merged = old
+            for definition in definitions:
+                merged = merge_definition(merged, definition)
+            if merged != old:
+                conn.execute(
+                    "INSERT OR REPLACE INTO activities (tenant, activity_id, definition) VALUES (?, ?, ?)",
+                    (tenant, activity_id, json.dumps(merged, ensure_ascii=False, separators=(",", ":"))),
+                )
+
+    # statements: reading -------------------------------------------------------------------------
+    def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:
+        with self._guard():
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT statement_id, body, stored_us, voided FROM statements WHERE tenant = ? AND statement_id = ?",
+                    (tenant, statement_id),
+                )
+                .fetchone()
+            )
+        return StoredStatement(row[0], row[1], row[2], bool(row[3])) if row else None
+
+    def _seq_bounds(self, conn: sqlite3.Connection, query: StatementQuery) -> tuple[int, int]:
+        """(low exclusive, high inclusive) seq range equivalent to the query's since/until/after."""
+        low, high = 0, 2**62
+        if query.since_us is not None:
+            row = conn.execute(
+                "SELECT seq FROM statements WHERE stored_us > ? ORDER BY stored_us, seq LIMIT 1", (query.since_us,)
+            ).fetchone()
+            low = row[0] - 1 if row else 2**62
+        if query.until_us is not None:
+            row = conn.execute(
+                "SELECT seq FROM statements WHERE stored_us <= ? ORDER BY stored_us DESC, seq DESC LIMIT 1",
+                (query.until_us,),
+            ).fetchone()
+            high = row[0] if row else 0
+        if query.after is not None:
+            after = int(query.after)
+            if query.ascending:
+                low = max(low, after)
+            else:
+                high = min(high, after - 1)
+        return low, high
+
+    def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage:
+        with self._guard():
+            conn = self._conn()
+            conn.execute("BEGIN")
+            try:
+                return self._query(conn, tenant, query)
+            finally:
+                conn.execute("COMMIT")
+
+    def _query(self, conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> StatementPage:
+        key_ids: list[int] = []
+        for key in sorted(set(query.keys), key=_selectivity):
+            row = conn.execute("SELECT id FROM key_ids WHERE tenant = ? AND key = ?", (tenant, key)).fetchone()
+            if row is None:
+                return StatementPage([], None)
+            key_ids.append(int(row[0]))
+        low, high = self._seq_bounds(conn, query)
+        if low >= high:
+            return StatementPage([], None)
+        order = "ASC" if query.ascending else "DESC"
+        params: list[Any]
+        if key_ids:
+            probes = "".join(
+                " AND EXISTS (SELECT 1 FROM statement_keys p WHERE p.key_id = ? AND p.seq = s.seq)" for _ in key_ids[1:]
+            )
+            sql = (
+                "SELECT s.seq, s.statement_id, s.body, s.stored_us FROM statement_keys k"  # noqa: S608
+                " JOIN statements s ON s.seq = k.seq"
+                f" WHERE k.key_id = ? AND k.seq > ? AND k.seq <= ? AND s.tenant = ? AND s.voided = 0{probes}"
+                f" ORDER BY k.seq {order} LIMIT ?"
+            )
+            params = [key_ids[0], low, high, tenant, *key_ids[1:], query.limit + 1]
+        else:
+            sql = (
+                "SELECT seq, statement_id, body, stored_us FROM statements"  # noqa: S608
+                f" WHERE tenant = ? AND voided = 0 AND seq > ? AND seq <= ? ORDER BY seq {order} LIMIT ?"
+            )
+            params = [tenant, low, high, query.limit + 1]
+        rows = conn.execute(sql, params).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        statements = [StoredStatement(r[1], r[2], r[3], False) for r in rows]
+        return StatementPage(statements, str(rows[-1][0]) if more and rows else None)
+
+    def get_activity_definitions(self, tenant: str, activity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        ids = list(dict.fromkeys(activity_ids))
+        found: dict[str, dict[str, Any]] = {}
+        with self._guard():
+            conn = self._conn()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT activity_id, definition FROM activities WHERE tenant = ? AND activity_id IN ({marks})",  # noqa: S608
+                    (tenant, *chunk),
+                ).fetchall()
+                found.update({activity_id: json.loads(text) for activity_id, text in rows})
+        return found
+
+    def count_statements(self, tenant: str) -> int:
+        with self._guard():
+            row = self._conn().execute("SELECT COUNT(*) FROM statements WHERE tenant = ?", (tenant,)).fetchone()
+        return int(row[0])
