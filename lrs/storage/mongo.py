@@ -28,7 +28,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
@@ -38,7 +38,14 @@ import pymongo
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, ExecutionTimeout, OperationFailure, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    CollectionInvalid,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+)
 from pymongo.errors import ConfigurationError as MongoConfigurationError
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
@@ -73,6 +80,7 @@ _MAX_TIME_MS_EXPIRED = 50  # server error code behind ExecutionTimeout
 _DUPLICATE_KEY = 11000
 _STATEMENT_FIELDS = {"_id": 1, "statement_id": 1, "body": 1, "stored_us": 1, "voided": 1}
 
+COLLECTIONS = ("statements", "activities", "tenants", "credentials", "meta")
 # Index specifications: (collection, keys, options).  Created by init_schema; creating them again is a no-op.
 INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("statements", [("tenant", ASCENDING), ("statement_id", ASCENDING)], {"unique": True}),
@@ -259,6 +267,12 @@ class MongoStore:
     # lifecycle -------------------------------------------------------------------------------------
     def init_schema(self) -> None:
         with _translate_errors("init_schema"):
+            # Collections are created up front: a transaction must not be the first to write to one.
+            existing = set(self._db.list_collection_names())
+            for name in COLLECTIONS:
+                if name not in existing:
+                    with suppress(CollectionInvalid):  # another worker created it meanwhile
+                        self._db.create_collection(name)
             for collection, keys, options in INDEXES:
                 self._db[collection].create_index(keys, **options)
 
@@ -294,8 +308,14 @@ class MongoStore:
     def _detect_transactions(self) -> bool:
         if type(self._client).__module__.split(".")[0] == "mongomock":
             return False
-        hello = self._client.admin.command("hello")
-        return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        try:
+            hello = self._client.admin.command("hello")
+        except OperationFailure:  # servers before 4.4.2 only know the legacy name
+            hello = self._client.admin.command("isMaster")
+        transactional = bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+        if not transactional:
+            log.warning("standalone MongoDB: batches are compensated on failure, not transactional")
+        return transactional
 
     def _atomic(self, work: Callable[[_Unit], T]) -> T:
         """Run ``work`` all-or-nothing: in a transaction when the deployment has them, else with compensation."""

@@ -410,7 +410,8 @@ class SQLiteStore:
             row = (
                 self._conn()
                 .execute(
-                    "SELECT statement_id, body, stored_us, voided FROM statements WHERE tenant = ? AND statement_id = ?",
+                    "SELECT statement_id, body, stored_us, voided FROM statements"
+                    " WHERE tenant = ? AND statement_id = ?",
                     (tenant, statement_id),
                 )
                 .fetchone()

@@ -1,0 +1,74 @@
+"""The application factory: everything is built here, nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask
+from flask_smorest import Api
+
+from api.context import LRSContext
+from api.docs import COMPONENT_SCHEMAS
+from api.errors import register_error_handlers
+from api.http_headers import register_http_headers
+from auth.basic import BasicAuthenticator
+from lrs.cursor import CursorCodec
+from lrs.settings import Settings, load_settings
+from lrs.statements import StatementPolicy, StatementService
+from lrs.storage.factory import build_store
+from lrs.storage.port import Store
+
+API_VERSION = "0.1.0"
+
+
+def _configure_logging(level: str) -> None:
+    root = logging.getLogger("lrs")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Flask:
+    settings = settings or load_settings()
+    _configure_logging(settings.log_level)
+    app = Flask("lrs")
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Civil-service LRS",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    store = store or build_store(settings)
+    store.init_schema()
+    policy = StatementPolicy(
+        query_limit_default=settings.query_limit_default,
+        query_limit_max=settings.query_limit_max,
+        max_batch=settings.max_batch,
+    )
+    app.extensions["lrs"] = LRSContext(
+        settings=settings,
+        store=store,
+        statements=StatementService(store, CursorCodec(store.get_or_create_secret("cursor-signing")), policy),
+        authenticator=BasicAuthenticator(store, settings.authority_homepage),
+    )
+    api = Api(app)
+    registered = api.spec.to_dict().get("components", {}).get("schemas", {})
+    for name, schema in COMPONENT_SCHEMAS.items():
+        if name not in registered:  # flask-smorest already registers "Error" with the same shape
+            api.spec.components.schema(name, schema)
+    api.spec.components.response(
+        "Error",
+        {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    )
+    from api import about, statements  # noqa: F401  (registers the routes on the blueprint)
+    from api.docs import xapi_blueprint
+
+    api.register_blueprint(xapi_blueprint)
+    register_http_headers(app)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,54 @@
+"""Per-app state (``app.extensions["lrs"]``) and the per-request effective xAPI request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+from werkzeug.datastructures import Headers, MultiDict
+
+from auth.basic import BasicAuthenticator
+from auth.principal import Principal
+from lrs.settings import Settings
+from lrs.statements import StatementService
+from lrs.storage.port import Store
+
+
+@dataclass
+class LRSContext:
+    settings: Settings
+    store: Store
+    statements: StatementService
+    authenticator: BasicAuthenticator
+
+
+@dataclass
+class XRequest:
+    """The request as xAPI means it: after the Alternate Request Syntax (1.0.x) has been unfolded."""
+
+    method: str
+    args: MultiDict[str, str]
+    headers: Headers
+    body: bytes
+    mimetype: str
+    version: str = "1.0.3"  # rule set selected by X-Experience-API-Version
+    alternate: bool = False
+
+
+def lrs() -> LRSContext:
+    context: LRSContext = current_app.extensions["lrs"]
+    return context
+
+
+def xrequest() -> XRequest:
+    request_view: XRequest = g.xrequest
+    return request_view
+
+
+def principal() -> Principal:
+    """The authenticated caller of this request (authenticates on first use)."""
+    found: Principal | None = g.get("principal")
+    if found is None:
+        found = lrs().authenticator.authenticate(xrequest().headers.get("Authorization"))
+        g.principal = found
+    return found

@@ -1,0 +1,35 @@
+"""Who is calling: derived only from verified credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auth.scopes import STATEMENTS_READ, STATEMENTS_READ_MINE, STATEMENTS_WRITE
+from lrs.agents import ifi_key
+from lrs.errors import ForbiddenError
+from lrs.statement_fields import AUTHORITY
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    key: str
+    scopes: frozenset[str]  # expanded (see auth.scopes.expand)
+    authority: dict[str, Any]
+    role: str = "client"
+
+    def require(self, *any_of: str) -> None:
+        """403 unless the principal holds at least one of the scopes."""
+        if not self.scopes.intersection(any_of):
+            raise ForbiddenError(f"this credential lacks the scope needed here ({' or '.join(any_of)})")
+
+    def can_write_statements(self) -> None:
+        self.require(STATEMENTS_WRITE)
+
+    def statement_read_restriction(self) -> tuple[str, ...]:
+        """Keys every statement read must match: none for full readers, the own authority for read/mine."""
+        if STATEMENTS_READ in self.scopes:
+            return ()
+        self.require(STATEMENTS_READ_MINE)
+        return (AUTHORITY + str(ifi_key(self.authority)),)
