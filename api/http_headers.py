@@ -13,6 +13,7 @@ from api.context import lrs
 from api.errors import error_response
 from api.xrequest import build_xrequest, version_rules
 from lrs.errors import LRSError
+from lrs.timeutil import iso_us, now_us
 
 log = logging.getLogger("lrs.access")
 
@@ -75,6 +76,8 @@ def _after(response: Response) -> Response:
         response.headers["X-Experience-API-Version"] = (
             "2.0.0" if xreq is not None and xreq.version == "2.0.0" else "1.0.3"
         )
+        if request.path == XAPI_PREFIX + "/statements":  # on every response of the resource, errors too
+            response.headers.setdefault("X-Experience-API-Consistent-Through", iso_us(now_us()))
     origin = _allowed_origin(request.headers.get("Origin"))
     if origin and "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = origin

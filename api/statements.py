@@ -14,7 +14,7 @@ from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, x
 from lrs.errors import BadRequestError, PayloadTooLargeError
 from lrs.jsontext import loads
 from lrs.statement_format import parse_accept_language
-from lrs.timeutil import http_date, iso_us, now_us
+from lrs.timeutil import http_date, iso_us
 from validators.statement_params import (
     MoreRequest,
     SingleStatementRequest,
@@ -28,15 +28,7 @@ SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
 
 def _json_response(text: str, status: int = 200) -> Response:
-    response = Response(text, status=status, mimetype="application/json")
-    response.headers["X-Experience-API-Consistent-Through"] = iso_us(now_us())
-    return response
-
-
-def _empty(status: int) -> Response:
-    response = Response(status=status)
-    response.headers["X-Experience-API-Consistent-Through"] = iso_us(now_us())
-    return response
+    return Response(text, status=status, mimetype="application/json")
 
 
 def _reject_unsupported_attachments(statements: list[dict[str, Any]]) -> None:
@@ -89,7 +81,7 @@ class Statements(MethodView):
         lrs().statements.store_statements(
             caller.tenant, statements, authority=caller.authority, default_version=_default_version()
         )
-        return _empty(204)
+        return Response(status=204)
 
     @blp.doc(**STATEMENT_POST_DOC)
     def post(self) -> Response:
@@ -148,5 +140,4 @@ def _as_attachments_response(text: str) -> Response:
     body = f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{text}\r\n--{boundary}--\r\n".encode()
     response = Response(body, status=200, mimetype="multipart/mixed")
     response.headers["Content-Type"] = f"multipart/mixed; boundary={boundary}"
-    response.headers["X-Experience-API-Consistent-Through"] = iso_us(now_us())
     return response

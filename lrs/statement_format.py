@@ -70,7 +70,7 @@ def _agent_ids(agent: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _activity_ids(activity: Mapping[str, Any]) -> dict[str, Any]:
-    return {"objectType": "Activity", "id": activity["id"]}
+    return {"id": activity["id"]}
 
 
 def _walk(

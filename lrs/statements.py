@@ -54,13 +54,29 @@ def _instant_us(value: Any) -> int | None:
     return to_us(moment)
 
 
+def _with_context_activity_arrays(statement: Mapping[str, Any]) -> dict[str, Any]:
+    """A single context Activity is returned as an array of one (xAPI Data 2.4.6.2)."""
+    result = dict(statement)
+    context = statement.get("context")
+    if isinstance(context, Mapping) and isinstance(context.get("contextActivities"), Mapping):
+        activities = context["contextActivities"]
+        if any(not isinstance(value, list) for value in activities.values()):
+            arrays = {kind: value if isinstance(value, list) else [value] for kind, value in activities.items()}
+            result["context"] = {**context, "contextActivities": arrays}
+    obj = statement.get("object")
+    if isinstance(obj, Mapping) and obj.get("objectType") == "SubStatement":
+        result["object"] = _with_context_activity_arrays(obj)
+    return result
+
+
 def prepare(
     statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str
 ) -> tuple[str, dict[str, Any], StatementRecord]:
     """Apply the LRS-set properties and compute the storage record of one validated statement."""
     statement_id = str(statement.get("id") or uuid.uuid4()).lower()
     enriched: dict[str, Any] = {"id": statement_id}
-    enriched.update((k, v) for k, v in statement.items() if k not in ("id", "stored", "authority"))
+    normalised = _with_context_activity_arrays(statement)
+    enriched.update((k, v) for k, v in normalised.items() if k not in ("id", "stored", "authority"))
     enriched["authority"] = dict(authority)
     enriched.setdefault("version", default_version)
     needs_timestamp = "timestamp" not in enriched

@@ -32,3 +32,9 @@ def iso_us(value: int) -> str:
 def http_date(value: int) -> str:
     """RFC 7231 IMF-fixdate, for Last-Modified."""
     return from_us(value).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def stored_now_us() -> int:
+    """The current time at the precision ``stored`` is serialised with (milliseconds), so that a ``since``
+    equal to a served ``stored`` value excludes exactly that statement."""
+    return now_us() // 1000 * 1000

@@ -63,7 +63,7 @@ from lrs.storage.port import (
     StoredStatement,
     Tenant,
 )
-from lrs.timeutil import now_us
+from lrs.timeutil import stored_now_us
 
 log = logging.getLogger(__name__)
 
@@ -440,7 +440,7 @@ class MongoStore:
         document moved forward with ``$max``; in a transaction it also serialises the tenant's batches)."""
         doc = self._meta.find_one_and_update(
             {"_id": f"clock:{tenant}"},
-            {"$max": {"stored_us": now_us()}},
+            {"$max": {"stored_us": stored_now_us()}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
             session=unit.session,

@@ -39,7 +39,7 @@ from lrs.storage.port import (
     StoredStatement,
     Tenant,
 )
-from lrs.timeutil import now_us
+from lrs.timeutil import stored_now_us
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -266,7 +266,7 @@ class SQLiteStore:
     @staticmethod
     def _next_stored(conn: sqlite3.Connection) -> int:
         row = conn.execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
-        now = now_us()
+        now = stored_now_us()
         return max(now, row[0]) if row else now
 
     def _key_id(self, conn: sqlite3.Connection, tenant: str, key: str, new_keys: dict[tuple[str, str], int]) -> int:
