@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from http import HTTPStatus
 
 from flask import Flask
 from flask_smorest import Api
@@ -14,6 +15,7 @@ from api.errors import register_error_handlers
 from api.http_headers import register_http_headers
 from auth.basic import BasicAuthenticator
 from lrs.cursor import CursorCodec
+from lrs.errors import all_error_classes
 from lrs.settings import Settings, load_settings
 from lrs.statements import StatementPolicy, StatementService
 from lrs.storage.factory import build_store
@@ -61,10 +63,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     for name, schema in COMPONENT_SCHEMAS.items():
         if name not in registered:  # flask-smorest already registers "Error" with the same shape
             api.spec.components.schema(name, schema)
-    api.spec.components.response(
-        "Error",
-        {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-    )
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    api.spec.components.response("Error", {"description": "Error", "content": error_content})
+    for error in all_error_classes():  # one documented response per error class (checked by a guard test)
+        phrase = HTTPStatus(error.status).phrase
+        api.spec.components.response(
+            error.__name__, {"description": f"{error.status} {phrase}", "content": error_content}
+        )
     from api import about, statements  # noqa: F401  (registers the routes on the blueprint)
     from api.docs import xapi_blueprint
 

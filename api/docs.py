@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from flask_smorest import Blueprint
+
+from lrs.errors import all_error_classes
 
 xapi_blueprint = Blueprint(
     "xapi", __name__, url_prefix="/xapi", description="xAPI 1.0.3 / 2.0.0 resources (IEEE 9274.1.1)"
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def documented(doc: dict[str, Any]) -> Callable[[F], F]:
+    """``xapi_blueprint.doc`` with its type kept (flask-smorest's decorators are untyped)."""
+
+    def wrap(function: F) -> F:
+        return cast(F, xapi_blueprint.doc(**doc)(function))
+
+    return wrap
+
 
 VERSION_HEADER = {
     "name": "X-Experience-API-Version",
@@ -30,7 +45,9 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(code): {"$ref": "#/components/responses/Error"} for code in codes}
+    """Error responses of an operation; 429 (rate limits) and 503 (store unavailable) can happen anywhere."""
+    by_status = {error.status: error.__name__ for error in all_error_classes()}
+    return {str(code): {"$ref": f"#/components/responses/{by_status[code]}"} for code in sorted({*codes, 429, 503})}
 
 
 _BOOL = {"type": "string", "enum": ["true", "false"]}

@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from validators.statement import validate_statements
 
 from api.context import lrs, principal, xrequest
-from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, xapi_blueprint
+from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, documented, xapi_blueprint
 from lrs.errors import BadRequestError, PayloadTooLargeError
 from lrs.jsontext import loads
 from lrs.statement_format import parse_accept_language
 from lrs.timeutil import http_date, iso_us
+from validators.statement import validate_statements
 from validators.statement_params import (
     MoreRequest,
     SingleStatementRequest,
@@ -68,7 +68,7 @@ def _default_version() -> str:
 
 @blp.route("/statements")
 class Statements(MethodView):
-    @blp.doc(**STATEMENT_PUT_DOC)
+    @documented(STATEMENT_PUT_DOC)
     def put(self) -> Response:
         caller = principal()
         caller.can_write_statements()
@@ -83,7 +83,7 @@ class Statements(MethodView):
         )
         return Response(status=204)
 
-    @blp.doc(**STATEMENT_POST_DOC)
+    @documented(STATEMENT_POST_DOC)
     def post(self) -> Response:
         method = xrequest().method
         if method in ("GET", "HEAD"):
@@ -103,7 +103,7 @@ class Statements(MethodView):
         )
         return _json_response("[" + ",".join(f'"{i}"' for i in ids) + "]")
 
-    @blp.doc(**STATEMENT_GET_DOC)
+    @documented(STATEMENT_GET_DOC)
     def get(self) -> Response:
         caller = principal()
         restrict = caller.statement_read_restriction()

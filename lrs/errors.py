@@ -49,11 +49,6 @@ class NotFoundError(LRSError):
     code = "not_found"
 
 
-class MethodNotAllowedError(LRSError):
-    status = 405
-    code = "method_not_allowed"
-
-
 class ConflictError(LRSError):
     status = 409
     code = "conflict"
@@ -67,13 +62,6 @@ class PreconditionFailedError(LRSError):
 class PayloadTooLargeError(LRSError):
     status = 413
     code = "payload_too_large"
-
-
-class UnsupportedMediaTypeError(LRSError):
-    """Kept for completeness; xAPI wants 400 for a wrong Content-Type, so the API raises BadRequestError."""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 class TooManyRequestsError(LRSError):

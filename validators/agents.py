@@ -4,6 +4,8 @@ members, the authority, and the ``agent`` parameter of the query and document re
 
 from __future__ import annotations
 
+from typing import cast
+
 from validators.primitives import check_iri, check_mbox, check_sha1
 from validators.shape import (
     JSONObject,
@@ -129,14 +131,14 @@ def validate_group(value: object, path: str, *, version: str = "1.0.3") -> None:
 def validate_authority(value: object, path: str, *, version: str = "1.0.3") -> None:
     """The ``authority``: an Agent, or for 3-legged OAuth an Anonymous Group of exactly two Agents (Data 2.4.9)."""
     validate_agent(value, path, version=version)
-    assert type(value) is dict  # checked by validate_agent
-    if value.get("objectType") == "Group":
-        present = [key for key in IFI_PROPERTIES if key in value]
+    authority = cast(JSONObject, value)  # validate_agent accepted it, so it is an Agent or Group object
+    if authority.get("objectType") == "Group":
+        present = [key for key in IFI_PROPERTIES if key in authority]
         if present:
             fail(
                 f"{path}.{present[0]}",
                 "an authority Group must be an Anonymous Group (OAuth application and user), not an Identified Group",
             )
-        members = value["member"]
+        members = authority["member"]
         if len(members) != 2:
             fail(f"{path}.member", f"an authority Group must have exactly two Agents, found {len(members)}")

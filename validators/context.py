@@ -6,6 +6,7 @@ from validators.activities import validate_activity
 from validators.agents import validate_agent, validate_group
 from validators.primitives import check_extensions, check_iri, check_language_tag, check_uuid
 from validators.shape import (
+    JSONObject,
     check_string,
     fail,
     require_keys,
@@ -86,6 +87,16 @@ def _validate_context_activities(value: object, path: str) -> None:
             wrong_type(kind_path, entry, "an Activity object or an array of Activity objects")
 
 
+def _typed_entry(value: object, path: str, object_type: str, allowed: frozenset[str]) -> JSONObject:
+    """An object whose required ``objectType`` must be ``object_type`` (checked before unknown properties)."""
+    if type(value) is dict:
+        if "objectType" not in value:
+            fail(f"{path}.objectType", f"is required ({object_type!r})")
+        if value["objectType"] != object_type:
+            fail(f"{path}.objectType", f"must be {object_type!r} (case-sensitive), got {value['objectType']!r}")
+    return require_object(value, path, allowed)
+
+
 def _validate_relevant_types(value: object, path: str) -> None:
     types = require_list(value, path)
     if not types:
@@ -98,10 +109,8 @@ def _validate_context_agents(value: object, path: str, version: str) -> None:
     """xAPI 2.0: an array of {objectType "contextAgent", agent (an Agent), relevantTypes (IRIs)}."""
     for index, item in enumerate(require_list(value, path)):
         item_path = f"{path}[{index}]"
-        entry = require_object(item, item_path, _CONTEXT_AGENT_KEYS)
-        require_keys(entry, item_path, ("objectType", "agent"))
-        if entry["objectType"] != "contextAgent":
-            fail(f"{item_path}.objectType", f"must be 'contextAgent' (case-sensitive), got {entry['objectType']!r}")
+        entry = _typed_entry(item, item_path, "contextAgent", _CONTEXT_AGENT_KEYS)
+        require_keys(entry, item_path, ("agent",))
         validate_agent(entry["agent"], f"{item_path}.agent", version=version, allow_group=False)
         if "relevantTypes" in entry:
             _validate_relevant_types(entry["relevantTypes"], f"{item_path}.relevantTypes")
@@ -111,10 +120,8 @@ def _validate_context_groups(value: object, path: str, version: str) -> None:
     """xAPI 2.0: an array of {objectType "contextGroup", group (a Group), relevantTypes (IRIs)}."""
     for index, item in enumerate(require_list(value, path)):
         item_path = f"{path}[{index}]"
-        entry = require_object(item, item_path, _CONTEXT_GROUP_KEYS)
-        require_keys(entry, item_path, ("objectType", "group"))
-        if entry["objectType"] != "contextGroup":
-            fail(f"{item_path}.objectType", f"must be 'contextGroup' (case-sensitive), got {entry['objectType']!r}")
+        entry = _typed_entry(item, item_path, "contextGroup", _CONTEXT_GROUP_KEYS)
+        require_keys(entry, item_path, ("group",))
         validate_group(entry["group"], f"{item_path}.group", version=version)
         if "relevantTypes" in entry:
             _validate_relevant_types(entry["relevantTypes"], f"{item_path}.relevantTypes")

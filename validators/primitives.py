@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from validators.shape import JSONObject, key_path, fail, wrong_type
+from validators.shape import JSONObject, fail, key_path, wrong_type
 
 __all__ = [
     "check_duration",

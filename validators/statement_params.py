@@ -81,7 +81,9 @@ def parse_agent_param(value: str, *, name: str = "agent", version: str = "1.0.3"
 def _parse_format(values: Mapping[str, str]) -> str:
     statement_format = values.get("format", "exact")
     if statement_format not in FORMATS:
-        raise BadRequestError("query parameter 'format' must be one of ids, exact, canonical", errors={"path": "format"})
+        raise BadRequestError(
+            "query parameter 'format' must be one of ids, exact, canonical", errors={"path": "format"}
+        )
     return statement_format
 
 
@@ -132,5 +134,7 @@ def parse_statement_get(
 def parse_statement_put(params: Iterable[tuple[str, str]]) -> str:
     values = single_values(params, frozenset({"statementId"}))
     if "statementId" not in values:
-        raise BadRequestError("PUT /statements requires the statementId query parameter", errors={"path": "statementId"})
+        raise BadRequestError(
+            "PUT /statements requires the statementId query parameter", errors={"path": "statementId"}
+        )
     return check_uuid(values["statementId"], "statementId")

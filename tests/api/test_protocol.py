@@ -153,7 +153,9 @@ def _alternate(world: World, method: str, fields: dict[str, str], version: str =
 def test_alternate_request_syntax_put_and_get(world: World) -> None:
     statement = make_statement()
     put = _alternate(
-        world, "PUT", {"statementId": statement["id"], "content": json.dumps(statement), "Content-Type": "application/json"}
+        world,
+        "PUT",
+        {"statementId": statement["id"], "content": json.dumps(statement), "Content-Type": "application/json"},
     )
     assert put.status_code == 204, put.get_data(as_text=True)
     got = _alternate(world, "GET", {"statementId": statement["id"]})

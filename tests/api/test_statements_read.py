@@ -191,7 +191,12 @@ def test_format_canonical_uses_the_canonical_definition_and_one_language(world: 
 
 
 def test_format_exact_is_byte_for_byte_what_was_stored(world: World) -> None:
-    statement = make_statement(result={"score": {"raw": 0.1234567, "min": 0, "max": 1}, "extensions": {"http://ex.gov/é": {"$set": {"a.b": 2**70}}}})
+    statement = make_statement(
+        result={
+            "score": {"raw": 0.1234567, "min": 0, "max": 1},
+            "extensions": {"http://ex.gov/é": {"$set": {"a.b": 2**70}}},
+        }
+    )
     world.a.post(statement)
     text = world.a.get(statementId=statement["id"]).get_data(as_text=True)
     assert '"raw":0.1234567' in text

@@ -69,7 +69,9 @@ def test_put_stores_under_the_statement_id(world: World) -> None:
         ("extra parameter", "statementId={}&verb=x", None, 400),
     ],
 )
-def test_put_parameter_errors_store_nothing(world: World, case: str, query: str, body_id: str | None, status: int) -> None:
+def test_put_parameter_errors_store_nothing(
+    world: World, case: str, query: str, body_id: str | None, status: int
+) -> None:
     statement_id = str(uuid.uuid4())
     statement = make_statement(id=None)
     if body_id == "other":

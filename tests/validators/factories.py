@@ -24,6 +24,7 @@ VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SHA256 = "495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a"
 EXT = "http://example.com/xapi/extensions/ext"
 
+
 def make_agent(**overrides: Any) -> dict[str, Any]:
     agent: dict[str, Any] = {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.com"}
     return _apply(agent, overrides)
