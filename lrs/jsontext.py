@@ -16,7 +16,6 @@ from lrs.errors import BadRequestError
 
 MAX_DEPTH = 64  # statements nest ~10 levels; extensions get room, parsers and Mongo (100) stay safe
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_OPENERS = re.compile(rb"[\[{]")
 
 
 class _DuplicateKeyError(ValueError):
@@ -45,30 +44,22 @@ def _parse_float(text: str) -> float:
     return value
 
 
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_PARENS = bytes.maketrans(b"[{]}", b"(())")
+
+
 def _depth_ok(raw: bytes, limit: int) -> bool:
-    """Cheap upper bound on nesting: only when there are many brackets do we count precisely."""
-    if len(_OPENERS.findall(raw[: 1 << 20])) <= limit and len(raw) <= 1 << 20:
+    """True when brackets outside strings never nest deeper than ``limit`` (checked before parsing, so
+    hostile nesting never reaches a recursive parser)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
         return True
-    depth = 0
-    in_string = False
-    escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > limit:
-                return False
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return True
+    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", raw)).translate(_PARENS)
+    for _ in range(limit):  # each pass removes the innermost level; C-speed, stops early when done
+        if not brackets:
+            return True
+        brackets = brackets.replace(b"()", b"")
+    return not brackets
 
 
 def _has_lone_surrogate(value: Any) -> bool:

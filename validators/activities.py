@@ -49,17 +49,25 @@ INTERACTION_TYPES: dict[str, tuple[str, ...]] = {
 
 def validate_activity(value: object, path: str) -> None:
     """An Activity: ``id`` IRI, optional ``definition``, ``objectType`` optional but "Activity" when present."""
-    if type(value) is dict and value.get("objectType", "Activity") != "Activity":
-        kind = value["objectType"]
+    if type(value) is not dict:
+        wrong_type(path, value, "an Activity object")
+    if not value.keys() <= _ACTIVITY_KEYS or value.get("objectType", "Activity") != "Activity":
+        _reject_activity_shape(value, path)
+    if "id" not in value:
+        fail(f"{path}.id", "is required")
+    check_iri(value["id"], f"{path}.id")
+    if "definition" in value:
+        validate_activity_definition(value["definition"], f"{path}.definition")
+
+
+def _reject_activity_shape(activity: JSONObject, path: str) -> None:
+    """Name what is wrong with an Activity's objectType or properties (objectType first: it explains the rest)."""
+    kind = activity.get("objectType", "Activity")
+    if kind != "Activity":
         if type(kind) is not str:
             wrong_type(f"{path}.objectType", kind, "a string")
         fail(f"{path}.objectType", f"must be 'Activity' (case-sensitive), got {kind!r}")
-    activity = require_object(value, path, _ACTIVITY_KEYS)
-    if "id" not in activity:
-        fail(f"{path}.id", "is required")
-    check_iri(activity["id"], f"{path}.id")
-    if "definition" in activity:
-        validate_activity_definition(activity["definition"], f"{path}.definition")
+    require_object(activity, path, _ACTIVITY_KEYS)
 
 
 def validate_activity_definition(value: object, path: str) -> None:
