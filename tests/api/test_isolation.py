@@ -29,7 +29,10 @@ def test_foreign_id_is_404_exactly_like_an_unknown_id(world: World) -> None:
     unknown_id = str(uuid.uuid4())
     unknown = world.a.get(statementId=unknown_id)
     assert foreign.status_code == foreign_voided.status_code == unknown.status_code == 404
-    assert foreign.get_json() == {**unknown.get_json(), "message": unknown.get_json()["message"].replace(unknown_id, theirs["id"])}
+    assert foreign.get_json() == {
+        **unknown.get_json(),
+        "message": unknown.get_json()["message"].replace(unknown_id, theirs["id"]),
+    }
 
 
 def test_voiding_another_tenants_statement_changes_nothing_there(world: World) -> None:

@@ -20,6 +20,7 @@ import pytest
 from tests.factories import make_statement, voiding
 
 LRS = str(Path(sys.executable).with_name("lrs"))
+MAX_BODY = 64 * 1024
 
 
 def _free_port() -> int:
@@ -59,6 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("lrs-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
     env["LRS_DATA_DIR"] = str(data_dir)
+    env["LRS_MAX_BODY_BYTES"] = str(MAX_BODY)
     _run(env, "tenants", "create", "kemenkeu", "--name", "Kementerian Keuangan")
     issued = json.loads(_run(env, "credentials", "create", "--tenant", "kemenkeu", "--json"))
     port = _free_port()
@@ -134,3 +136,61 @@ def test_workers_share_one_store(server: Server) -> None:
         ids.append(statement["id"])
     for statement_id in ids:
         assert server.call("GET", f"/xapi/statements?statementId={statement_id}")[0] == 200
+
+
+def _raw_post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    import http.client
+
+    host, port = server.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", "/xapi/statements")
+        for name, value in {
+            "Authorization": server.auth,
+            "X-Experience-API-Version": "1.0.3",
+            "Content-Type": "application/json",
+            **headers,
+        }.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        if headers.get("Transfer-Encoding") == "chunked":
+            for start in range(0, len(body), 8192):
+                chunk = body[start : start + 8192]
+                connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            connection.send(b"0\r\n\r\n")
+        else:
+            connection.send(body)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_oversized_bodies_are_413_with_or_without_content_length(server: Server) -> None:
+    statement = make_statement(result={"response": "x" * (MAX_BODY * 2)})
+    body = json.dumps(statement).encode()
+    status, text = _raw_post(server, body, {"Content-Length": str(len(body))})
+    assert status == 413 and json.loads(text)["code"] == 413
+    status, text = _raw_post(server, body, {"Transfer-Encoding": "chunked"})
+    assert status == 413, text
+    assert server.call("GET", f"/xapi/statements?statementId={statement['id']}")[0] == 404
+
+
+def test_concurrent_puts_of_one_id_store_exactly_one(server: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    statement_id = make_statement()["id"]
+    variants = [make_statement(id=statement_id, result={"response": f"answer {i}"}) for i in range(20)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(
+            pool.map(lambda s: server.call("PUT", f"/xapi/statements?statementId={statement_id}", s)[0], variants)
+        )
+    assert statuses.count(204) == 1 and statuses.count(409) == 19, statuses
+    identical = make_statement()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(
+            pool.map(
+                lambda _: server.call("PUT", f"/xapi/statements?statementId={identical['id']}", identical)[0], range(20)
+            )
+        )
+    assert set(statuses) == {204}
