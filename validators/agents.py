@@ -71,8 +71,8 @@ def _agent_body(obj: JSONObject, path: str) -> None:
         fail(path, f"an Agent must have exactly one inverse functional identifier ({_IFI_LIST})")
 
 
-def _group_body(obj: JSONObject, path: str) -> int:
-    """A Group (objectType already "Group"); returns the number of members listed."""
+def _group_body(obj: JSONObject, path: str) -> None:
+    """A Group (objectType already "Group"): at most one IFI; an Anonymous Group lists at least one member."""
     require_object(obj, path, _GROUP_KEYS)
     if "name" in obj:
         check_string(obj["name"], f"{path}.name")
@@ -80,7 +80,7 @@ def _group_body(obj: JSONObject, path: str) -> int:
     if "member" not in obj:
         if not identified:
             fail(f"{path}.member", f"is required for an Anonymous Group (a Group without {_IFI_LIST})")
-        return 0
+        return
     members = require_list(obj["member"], f"{path}.member")
     if not members and not identified:
         fail(f"{path}.member", "must list at least one Agent in an Anonymous Group")
@@ -94,7 +94,6 @@ def _group_body(obj: JSONObject, path: str) -> int:
         if kind is not None and kind != "Agent":
             fail(f"{member_path}.objectType", f"must be 'Agent', got {kind!r}")
         _agent_body(member, member_path)
-    return len(members)
 
 
 def validate_agent(value: object, path: str, *, version: str = "1.0.3", allow_group: bool = True) -> None:

@@ -18,8 +18,17 @@ from validators.shape import (
 __all__ = ["validate_context", "validate_statement_ref"]
 
 _CONTEXT_KEYS_1_0 = frozenset(
-    {"registration", "instructor", "team", "contextActivities", "revision", "platform", "language", "statement"}
-    | {"extensions"}
+    {
+        "registration",
+        "instructor",
+        "team",
+        "contextActivities",
+        "revision",
+        "platform",
+        "language",
+        "statement",
+        "extensions",
+    }
 )
 _CONTEXT_KEYS_2_0 = _CONTEXT_KEYS_1_0 | {"contextAgents", "contextGroups"}
 _CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})

@@ -72,20 +72,22 @@ def require_object(value: object, path: str, allowed: Collection[str]) -> JSONOb
     return value
 
 
-def require_keys(obj: JSONObject, path: str, required: tuple[str, ...], what: str = "") -> None:
+def require_keys(obj: JSONObject, path: str, required: tuple[str, ...]) -> None:
     """Each key of ``required`` must be present (its value is checked by the caller)."""
     for key in required:
         if key not in obj:
-            fail(f"{path}.{key}", f"is required{what}")
+            fail(f"{path}.{key}", "is required")
 
 
 def require_list(value: object, path: str) -> list[Any]:
+    """A JSON array."""
     if type(value) is not list:
         wrong_type(path, value, "an array")
     return value
 
 
 def check_string(value: object, path: str) -> str:
+    """A JSON string (any content, including "")."""
     if type(value) is not str:
         wrong_type(path, value, "a string")
     return value

@@ -22,8 +22,19 @@ __all__ = ["VOIDED_VERB", "validate_statement", "validate_statements"]
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 _STATEMENT_KEYS = frozenset(
-    {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority", "version"}
-    | {"attachments"}
+    {
+        "id",
+        "actor",
+        "verb",
+        "object",
+        "result",
+        "context",
+        "timestamp",
+        "stored",
+        "authority",
+        "version",
+        "attachments",
+    }
 )
 _SUBSTATEMENT_KEYS = frozenset(
     {"objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"}
