@@ -25,6 +25,6 @@ WORKDIR /home/lrs
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/xapi/about', timeout=4).status == 200 else 1)"
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
 # `lrs db init` creates tables/indexes once, then gunicorn starts one store connection per worker.
 CMD ["sh", "-c", "lrs db init && exec gunicorn --bind 0.0.0.0:8000 --workers ${LRS_WORKERS:-4} --timeout 60 --graceful-timeout 30 --max-requests 20000 --max-requests-jitter 2000 'api.app:create_app()'"]

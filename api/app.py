@@ -72,8 +72,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         )
     from api import about, statements  # noqa: F401  (registers the routes on the blueprint)
     from api.docs import xapi_blueprint
+    from api.health import health_blueprint
 
     api.register_blueprint(xapi_blueprint)
+    api.register_blueprint(health_blueprint)
     register_http_headers(app)
     register_error_handlers(app)
     return app

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lrs.definitions import merge_definition
-from lrs.errors import ConflictError, StorageUnavailableError
+from lrs.errors import BadRequestError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
 from lrs.storage.port import (
@@ -433,6 +433,8 @@ class SQLiteStore:
             ).fetchone()
             high = row[0] if row else 0
         if query.after is not None:
+            if not query.after.isdigit():
+                raise BadRequestError("the paging position is not valid for this store")
             after = int(query.after)
             if query.ascending:
                 low = max(low, after)

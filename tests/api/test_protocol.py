@@ -171,3 +171,18 @@ def test_alternate_request_syntax_rejects_extra_query_parameters_and_2_0(world: 
     )
     assert response.status_code == 400
     assert _alternate(world, "GET", {"statementId": str(uuid.uuid4())}, version="2.0.0").status_code == 400
+
+
+def test_health_probes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = world.anonymous.client
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+
+    from lrs.errors import StorageUnavailableError
+
+    def down() -> None:
+        raise StorageUnavailableError("the embedded database failed; retry")
+
+    monkeypatch.setattr(world.store, "ping", down)
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").status_code == 200

@@ -364,3 +364,18 @@ def test_filters_with_unknown_keys_return_nothing(store: Store) -> None:
     query = StatementQuery(keys=(RELATED_AGENT + "mbox:mailto:nobody@x", RELATED_ACTIVITY + ACTIVITY), limit=5)
     assert store.query_statements(A, query).statements == []
     assert ids_of(store, A, activity=activity_filter_key("x", related=False)) == []
+
+
+def test_malformed_position_is_a_bad_request(store: Store) -> None:
+    from lrs.errors import BadRequestError
+
+    put(store, A, make_statement())
+    with pytest.raises(BadRequestError):
+        store.query_statements(A, StatementQuery(after="not-a-position"))
+
+
+def test_target_later_in_the_same_batch_is_inherited(store: Store) -> None:
+    target = make_statement(actor=make_agent("ben"))
+    follow_up = ref_to(target["id"])
+    put(store, A, follow_up, target)
+    assert set(ids_of(store, A, agent=make_agent("ben"))) == {follow_up["id"], target["id"]}
