@@ -60,14 +60,60 @@ TENANTS: tuple[tuple[str, str, float], ...] = (
     ("bpsdm-jabar", "BPSDM Provinsi Jawa Barat", 0.06),
 )
 
-_FIRST = (
-    "Agus Budi Citra Dewi Eka Fajar Gita Hadi Indah Joko Kartika Lestari Made Nur Oki Putri Rina Sari Tono"
-    " Utami Wahyu Yuni Zainal Ayu Bambang Dian Fitri Hendra Intan Rizky"
-).split()
-_LAST = (
-    "Santoso Wijaya Saputra Hidayat Lestari Pratama Kusuma Nugroho Siregar Nasution Simanjuntak Wibowo"
-    " Setiawan Rahmawati Hasibuan Harahap Gunawan Susanto Permana Kurniawan"
-).split()
+_FIRST = [
+    "Agus",
+    "Budi",
+    "Citra",
+    "Dewi",
+    "Eka",
+    "Fajar",
+    "Gita",
+    "Hadi",
+    "Indah",
+    "Joko",
+    "Kartika",
+    "Lestari",
+    "Made",
+    "Nur",
+    "Oki",
+    "Putri",
+    "Rina",
+    "Sari",
+    "Tono",
+    "Utami",
+    "Wahyu",
+    "Yuni",
+    "Zainal",
+    "Ayu",
+    "Bambang",
+    "Dian",
+    "Fitri",
+    "Hendra",
+    "Intan",
+    "Rizky",
+]
+_LAST = [
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Lestari",
+    "Pratama",
+    "Kusuma",
+    "Nugroho",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Wibowo",
+    "Setiawan",
+    "Rahmawati",
+    "Hasibuan",
+    "Harahap",
+    "Gunawan",
+    "Susanto",
+    "Permana",
+    "Kurniawan",
+]
 _TOPICS = (
     "Etika Aparatur",
     "Manajemen Risiko",
@@ -291,9 +337,7 @@ class _Session:
             position = 0.0
             for _ in range(rng.randint(1, 3)):
                 video = {VIDEO_SESSION: self.session_id, VIDEO_LENGTH: length}
-                out.append(
-                    self.statement("played", result={"extensions": {VIDEO_TIME: position}}, extensions=video)
-                )
+                out.append(self.statement("played", result={"extensions": {VIDEO_TIME: position}}, extensions=video))
                 watched = float(rng.randint(30, 600))
                 start, position = position, min(length, position + watched)
                 spent += int(watched)

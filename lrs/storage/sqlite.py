@@ -22,6 +22,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,23 +65,14 @@ CREATE INDEX IF NOT EXISTS statements_by_tenant ON statements (tenant, seq) WHER
 CREATE INDEX IF NOT EXISTS statements_by_stored ON statements (stored_us);
 CREATE INDEX IF NOT EXISTS statements_by_ref ON statements (tenant, ref_target) WHERE ref_target IS NOT NULL;
 CREATE TABLE IF NOT EXISTS key_ids (
-    id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, key TEXT NOT NULL, UNIQUE (tenant, key));
+    id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, key));
 CREATE TABLE IF NOT EXISTS statement_keys (
     key_id INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS activities (
     tenant TEXT NOT NULL, activity_id TEXT NOT NULL, definition TEXT NOT NULL,
     PRIMARY KEY (tenant, activity_id)) WITHOUT ROWID;
 """
-
-# Narrow keys first: the first key of a query drives the index scan, the others are probed per row.
-_SELECTIVITY = ("registration|", "agent|", "activity|", "ragent|", "ractivity|", "authority|", "verb|")
-
-
-def _selectivity(key: str) -> int:
-    for rank, prefix in enumerate(_SELECTIVITY):
-        if key.startswith(prefix):
-            return rank
-    return len(_SELECTIVITY)
 
 
 class SQLiteStore:
@@ -141,7 +133,15 @@ class SQLiteStore:
     # lifecycle -----------------------------------------------------------------------------------
     def init_schema(self) -> None:
         with self._guard():
-            self._conn().executescript(_SCHEMA)
+            conn = self._conn()
+            conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(key_ids)")}
+            if "n" not in columns:  # stores created before key counts existed
+                with self._write() as write:
+                    write.execute("ALTER TABLE key_ids ADD COLUMN n INTEGER NOT NULL DEFAULT 0")
+                    write.execute(
+                        "UPDATE key_ids SET n = (SELECT COUNT(*) FROM statement_keys k WHERE k.key_id = key_ids.id)"
+                    )
 
     def close(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -338,7 +338,7 @@ class SQLiteStore:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.executemany("INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)", key_rows)
+        self._add_key_rows(conn, key_rows)
 
         targets = [r.ref_target for r in records if r.voiding and r.ref_target and r.ref_target not in new_ids]
         if targets:
@@ -348,6 +348,13 @@ class SQLiteStore:
                 (tenant, *targets),
             )
         self._propagate_references(conn, tenant, new_ids)
+
+    @staticmethod
+    def _add_key_rows(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:
+        """Index (key, statement) pairs and keep each key's statement count (it picks the driving key)."""
+        conn.executemany("INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)", rows)
+        counts = Counter(key_id for key_id, _ in rows)
+        conn.executemany("UPDATE key_ids SET n = n + ? WHERE id = ?", [(n, key_id) for key_id, n in counts.items()])
 
     def _target_inheritable(self, conn: sqlite3.Connection, tenant: str, target: str) -> set[int]:
         row = conn.execute(
@@ -378,10 +385,7 @@ class SQLiteStore:
                     conn.execute(
                         "UPDATE statements SET key_ids = ? WHERE seq = ?", (json.dumps(sorted(own | missing)), seq)
                     )
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)",
-                        [(key_id, seq) for key_id in missing],
-                    )
+                    self._add_key_rows(conn, [(key_id, seq) for key_id in missing])
                     queue.append(statement_id)
 
     @staticmethod
@@ -452,12 +456,14 @@ class SQLiteStore:
                 conn.execute("COMMIT")
 
     def _query(self, conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> StatementPage:
-        key_ids: list[int] = []
-        for key in sorted(set(query.keys), key=_selectivity):
-            row = conn.execute("SELECT id FROM key_ids WHERE tenant = ? AND key = ?", (tenant, key)).fetchone()
+        counted: list[tuple[int, int]] = []
+        for key in set(query.keys):
+            row = conn.execute("SELECT n, id FROM key_ids WHERE tenant = ? AND key = ?", (tenant, key)).fetchone()
             if row is None:
                 return StatementPage([], None)
-            key_ids.append(int(row[0]))
+            counted.append((int(row[0]), int(row[1])))
+        # The rarest key drives the index scan; the others are probed on the index before any row is read.
+        key_ids = [key_id for _, key_id in sorted(counted)]
         low, high = self._seq_bounds(conn, query)
         if low >= high:
             return StatementPage([], None)
@@ -465,7 +471,7 @@ class SQLiteStore:
         params: list[Any]
         if key_ids:
             probes = "".join(
-                " AND EXISTS (SELECT 1 FROM statement_keys p WHERE p.key_id = ? AND p.seq = s.seq)" for _ in key_ids[1:]
+                " AND EXISTS (SELECT 1 FROM statement_keys p WHERE p.key_id = ? AND p.seq = k.seq)" for _ in key_ids[1:]
             )
             sql = (
                 "SELECT s.seq, s.statement_id, s.body, s.stored_us FROM statement_keys k"  # noqa: S608
