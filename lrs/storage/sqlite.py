@@ -251,17 +251,17 @@ class SQLiteStore:
         return existing
 
     @staticmethod
-    def _existing(conn: sqlite3.Connection, tenant: str, ids: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                f"SELECT statement_id, body FROM statements WHERE tenant = ? AND statement_id IN ({marks})",  # noqa: S608
-                (tenant, *chunk),
-            ).fetchall()
-            found.update(dict(rows))
-        return found
+    def _rows_in(conn: sqlite3.Connection, sql: str, tenant: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (with ``tenant = ?`` then an ``IN ({marks})`` placeholder) over values in chunks."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            rows.extend(conn.execute(sql.format(marks=",".join("?" * len(chunk))), (tenant, *chunk)).fetchall())
+        return rows
+
+    def _existing(self, conn: sqlite3.Connection, tenant: str, ids: list[str]) -> dict[str, str]:
+        sql = "SELECT statement_id, body FROM statements WHERE tenant = ? AND statement_id IN ({marks})"
+        return dict(self._rows_in(conn, sql, tenant, ids))
 
     @staticmethod
     def _next_stored(conn: sqlite3.Connection) -> int:
@@ -298,14 +298,8 @@ class SQLiteStore:
         new_keys: dict[tuple[str, str], int],
     ) -> None:
         new_ids = [r.statement_id for r in records]
-        marks = ",".join("?" * len(new_ids))
-        pre_voided = {
-            row[0]
-            for row in conn.execute(
-                f"SELECT ref_target FROM statements WHERE tenant = ? AND voiding = 1 AND ref_target IN ({marks})",  # noqa: S608
-                (tenant, *new_ids),
-            )
-        }
+        sql = "SELECT ref_target FROM statements WHERE tenant = ? AND voiding = 1 AND ref_target IN ({marks})"
+        pre_voided = {row[0] for row in self._rows_in(conn, sql, tenant, new_ids)}
         pre_voided.update(r.ref_target for r in records if r.voiding and r.ref_target)
         voiding_ids = {r.statement_id for r in records if r.voiding}
 
@@ -342,11 +336,8 @@ class SQLiteStore:
 
         targets = [r.ref_target for r in records if r.voiding and r.ref_target and r.ref_target not in new_ids]
         if targets:
-            marks = ",".join("?" * len(targets))
-            conn.execute(
-                f"UPDATE statements SET voided = 1 WHERE tenant = ? AND voiding = 0 AND statement_id IN ({marks})",  # noqa: S608
-                (tenant, *targets),
-            )
+            sql = "UPDATE statements SET voided = 1 WHERE tenant = ? AND voiding = 0 AND statement_id IN ({marks})"
+            self._rows_in(conn, sql, tenant, targets)
         self._propagate_references(conn, tenant, new_ids)
 
     @staticmethod
@@ -493,19 +484,10 @@ class SQLiteStore:
         return StatementPage(statements, str(rows[-1][0]) if more and rows else None)
 
     def get_activity_definitions(self, tenant: str, activity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        ids = list(dict.fromkeys(activity_ids))
-        found: dict[str, dict[str, Any]] = {}
+        sql = "SELECT activity_id, definition FROM activities WHERE tenant = ? AND activity_id IN ({marks})"
         with self._guard():
-            conn = self._conn()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT activity_id, definition FROM activities WHERE tenant = ? AND activity_id IN ({marks})",  # noqa: S608
-                    (tenant, *chunk),
-                ).fetchall()
-                found.update({activity_id: json.loads(text) for activity_id, text in rows})
-        return found
+            rows = self._rows_in(self._conn(), sql, tenant, list(dict.fromkeys(activity_ids)))
+        return {activity_id: json.loads(text) for activity_id, text in rows}
 
     def count_statements(self, tenant: str) -> int:
         with self._guard():
