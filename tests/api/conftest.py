@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from werkzeug.test import TestResponse
 from api.app import create_app
 from auth.credentials import issue_credential
 from lrs.settings import Settings
+from lrs.storage.port import Store
 from lrs.storage.sqlite import SQLiteStore
 from lrs.tenants import create_tenant
 
@@ -59,7 +61,7 @@ class XAPIClient:
 @dataclass
 class World:
     app: Flask
-    store: SQLiteStore
+    store: Store
     a: XAPIClient
     b: XAPIClient
     anonymous: XAPIClient
@@ -70,8 +72,18 @@ class World:
         return XAPIClient(self.app.test_client(), basic(issued.key, issued.secret))
 
 
-def make_world(tmp_path: Path, **settings: Any) -> World:
-    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+def make_store(kind: str, tmp_path: Path) -> Store:
+    if kind == "mongomock":
+        import mongomock
+
+        from lrs.storage.mongo import MongoStore
+
+        return MongoStore(mongomock.MongoClient(), f"lrs_api_{uuid.uuid4().hex[:12]}")
+    return SQLiteStore(tmp_path / "lrs.sqlite3")
+
+
+def make_world(tmp_path: Path, store_kind: str = "sqlite", **settings: Any) -> World:
+    store = make_store(store_kind, tmp_path)
     app = create_app(Settings(data_dir=tmp_path, **settings), store=store)
     keys: dict[str, tuple[str, str]] = {}
     clients = {}
@@ -83,8 +95,9 @@ def make_world(tmp_path: Path, **settings: Any) -> World:
     return World(app, store, clients["tenant-a"], clients["tenant-b"], XAPIClient(app.test_client(), None), keys)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    instance = make_world(tmp_path)
+@pytest.fixture(params=["sqlite", "mongomock"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """Every API test runs on both storage adapters."""
+    instance = make_world(tmp_path, request.param)
     yield instance
     instance.store.close()
