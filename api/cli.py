@@ -107,7 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _bootstrap(store)
     store.close()
     where = "MongoDB" if settings.uses_mongo else f"SQLite at {settings.sqlite_path}"
-    print(f"xAPI endpoint: http://{args.host}:{args.port}{settings.public_path}/   (store: {where})", flush=True)
+    print(f"xAPI endpoint: http://{args.host}:{args.port}/xapi/   (store: {where})", flush=True)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 
 from api.context import lrs, principal, xrequest
@@ -127,7 +127,7 @@ class Statements(MethodView):
             result, flt = service.query(caller.tenant, more=parsed.token, languages=languages, restrict_keys=restrict)
         else:
             result, flt = service.query(caller.tenant, parsed, languages=languages, restrict_keys=restrict)
-        more = f"{lrs().settings.public_path}/statements?more={result.more_token}" if result.more_token else ""
+        more = f"{request.script_root}/xapi/statements?more={result.more_token}" if result.more_token else ""
         text = '{"statements":[' + ",".join(result.statements_json) + '],"more":"' + more + '"}'
         response = _as_attachments_response(text) if flt.attachments else _json_response(text)
         response.headers["X-Experience-API-Consistent-Through"] = iso_us(result.consistent_through_us)

@@ -33,7 +33,6 @@ class Settings:
     query_limit_max: int = 500
     cors_origins: tuple[str, ...] = ("*",)
     authority_homepage: str = "https://lrs.local/credentials"
-    public_path: str = "/xapi"
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -266,3 +266,13 @@ def test_single_context_activity_is_returned_as_an_array(world: World) -> None:
 def test_consistent_through_is_on_error_responses_too(world: World) -> None:
     assert "X-Experience-API-Consistent-Through" in world.a.get(foo="1").headers
     assert "X-Experience-API-Consistent-Through" in world.a.get(statementId=str(uuid.uuid4())).headers
+
+
+def test_more_link_keeps_the_mount_prefix_behind_a_proxy(world: World) -> None:
+    world.a.post([make_statement() for _ in range(3)])
+    response = world.a.client.get(
+        "/xapi/statements?limit=1",
+        headers={"Authorization": world.a.authorization, "X-Experience-API-Version": "1.0.3"},
+        environ_overrides={"SCRIPT_NAME": "/lrs"},
+    )
+    assert response.get_json()["more"].startswith("/lrs/xapi/statements?more=")
