@@ -30,5 +30,7 @@ class Readiness(MethodView):
         try:
             lrs().store.ping()
         except LRSError as exc:
-            return error_response(503, exc.message)
+            response = error_response(503, exc.message)
+            response.headers["Retry-After"] = exc.headers().get("Retry-After", "5")
+            return response
         return Response('{"status":"ready"}', mimetype="application/json")

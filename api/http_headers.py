@@ -53,7 +53,7 @@ def _preflight() -> Response | None:
 def _before() -> Response | None:
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     preflight = _preflight()
     if preflight is not None:
         return preflight

@@ -56,13 +56,20 @@ def read_body(request: Request) -> bytes:
     return raw
 
 
+def _headers(request: Request) -> Headers:
+    try:
+        return Headers(request.headers)
+    except ValueError as exc:  # CR, LF or NUL in a value: a server in front should have refused it
+        raise BadRequestError("a request header contains a control character") from exc
+
+
 def build_xrequest(request: Request) -> XRequest:
     if request.method == "POST" and "method" in request.args:
         return _alternate(request)
     return XRequest(
         method=request.method,
         args=MultiDict(request.args.items(multi=True)),
-        headers=Headers(request.headers),
+        headers=_headers(request),
         body=read_body(request),
         mimetype=request.mimetype.lower(),
     )
@@ -80,7 +87,7 @@ def _alternate(request: Request) -> XRequest:
         fields = parse_qsl(read_body(request).decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError as exc:
         raise BadRequestError("alternate request syntax: the form is not valid UTF-8") from exc
-    headers = Headers(request.headers)
+    headers = _headers(request)
     args: MultiDict[str, str] = MultiDict()
     content = ""
     header_names = {name.lower(): name for name in FORM_HEADERS}

@@ -27,6 +27,7 @@ class Settings:
     mongo_uri: Secret | None = None
     mongo_database: str | None = None
     mongo_max_time_ms: int = 5000
+    mongo_allow_standalone: bool = False
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch: int = 1000
     query_limit_default: int = 100
@@ -51,6 +52,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "LRS_MONGO_URI": ("mongo_uri", "MongoDB connection string; set it to use MongoDB instead of SQLite"),
     "LRS_MONGO_DATABASE": ("mongo_database", "MongoDB database name (default: from the URI, else `lrs`)"),
     "LRS_MONGO_MAX_TIME_MS": ("mongo_max_time_ms", "Server-side time limit of every MongoDB query"),
+    "LRS_MONGO_ALLOW_STANDALONE": (
+        "mongo_allow_standalone",
+        "`true` to run on a standalone MongoDB server (batches are then compensated, not transactional)",
+    ),
     "LRS_MAX_BODY_BYTES": ("max_body_bytes", "Largest accepted request body; larger ones get 413"),
     "LRS_MAX_BATCH": ("max_batch", "Most statements accepted in one POST; more get 413"),
     "LRS_QUERY_LIMIT_DEFAULT": ("query_limit_default", "Statements per page when `limit` is absent or 0"),
@@ -82,6 +87,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         if attribute in _INT_FIELDS:
             values[attribute] = _positive_int(name, raw)
+        elif attribute == "mongo_allow_standalone":
+            if raw not in ("true", "false"):
+                raise ConfigurationError(f"LRS_MONGO_ALLOW_STANDALONE must be true or false, got {raw!r}")
+            values[attribute] = raw == "true"
         elif attribute == "data_dir":
             values[attribute] = Path(raw)
         elif attribute == "mongo_uri":

@@ -208,8 +208,10 @@ class MongoStore:
         *,
         max_time_ms: int = 5000,
         use_transactions: bool | None = None,
+        require_transactions: bool = False,
     ) -> None:
         self._client = client
+        self._require_transactions = require_transactions
         self._db = client[database]
         self._max_time_ms = max_time_ms
         self._use_transactions = use_transactions  # None: detected on first write
@@ -220,7 +222,9 @@ class MongoStore:
         self._meta = self._db["meta"]
 
     @classmethod
-    def from_uri(cls, uri: str, database: str | None = None, *, max_time_ms: int = 5000) -> MongoStore:
+    def from_uri(
+        cls, uri: str, database: str | None = None, *, max_time_ms: int = 5000, allow_standalone: bool = False
+    ) -> MongoStore:
         """A store on a new client with the settings that encode "no acknowledged write is lost".
 
         The client connects lazily (first operation), so building it is safe before gunicorn forks.
@@ -237,10 +241,11 @@ class MongoStore:
                 appname="lrs",
                 connect=False,
             )
-        except MongoConfigurationError as exc:  # InvalidURI is a subclass
-            raise ConfigurationError(f"LRS_MONGO_URI is not a valid MongoDB URI: {type(exc).__name__}") from exc
+        except (MongoConfigurationError, ValueError, TypeError) as exc:  # InvalidURI is a ConfigurationError
+            # The driver's message may quote parts of the URI (credentials); say only what kind of problem it is.
+            raise ConfigurationError(f"LRS_MONGO_URI is not a valid MongoDB URI ({type(exc).__name__})") from exc
         name = database or client.get_default_database(DEFAULT_DATABASE).name
-        return cls(client, name, max_time_ms=max_time_ms)
+        return cls(client, name, max_time_ms=max_time_ms, require_transactions=not allow_standalone)
 
     # helpers ---------------------------------------------------------------------------------------
     def _find(
@@ -275,6 +280,11 @@ class MongoStore:
                         self._db.create_collection(name)
             for collection, keys, options in INDEXES:
                 self._db[collection].create_index(keys, **options)
+        if self._require_transactions and not self.transactions_enabled():
+            raise ConfigurationError(
+                "LRS_MONGO_URI names a standalone MongoDB server, which cannot make a batch of statements atomic;"
+                " use a replica set (a single-node replica set is enough) or set LRS_MONGO_ALLOW_STANDALONE=true"
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -453,6 +463,8 @@ class MongoStore:
         ids = [record.statement_id for record in records]
         existing = self._existing_bodies(tenant, ids, session=session)
         if existing:
+            if session is None:
+                self._repair_effects(unit, tenant, list(existing))
             return _Written(existing)
         stored_us = self._next_stored_us(unit, tenant)
 
@@ -518,6 +530,29 @@ class MongoStore:
         self._propagate_references(unit, tenant, frontier)
         self._merge_definitions(unit, tenant, records)
         return _Written({})
+
+    def _repair_effects(self, unit: _Unit, tenant: str, ids: Sequence[str]) -> None:
+        """Re-apply, idempotently, what storing these statements implies (voiding, StatementRef keys).
+
+        Only needed without transactions: when a batch failed and its compensation failed too (the server
+        went away in between), statements can be left behind without their effects.  A client retries the
+        same batch; the service then sees them as already stored, so their effects are completed here.
+        """
+        docs = list(
+            self._find(
+                self._statements,
+                {"tenant": tenant, "statement_id": {"$in": list(ids)}},
+                {"statement_id": 1, "keys": 1, "voiding": 1, "ref_target": 1},
+                session=None,
+            )
+        )
+        targets = [str(doc["ref_target"]) for doc in docs if doc.get("voiding") and doc.get("ref_target")]
+        if targets:
+            self._statements.update_many(
+                {"tenant": tenant, "statement_id": {"$in": targets}, "voiding": False}, {"$set": {"voided": True}}
+            )
+        frontier = {str(doc["statement_id"]): {k for k in doc.get("keys") or () if is_inheritable(k)} for doc in docs}
+        self._propagate_references(unit, tenant, frontier)
 
     def _propagate_references(self, unit: _Unit, tenant: str, frontier: dict[str, set[str]]) -> None:
         """Add inheritable keys to stored statements targeting the new ones, level by level down the chain.

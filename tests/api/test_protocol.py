@@ -184,5 +184,6 @@ def test_health_probes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
         raise StorageUnavailableError("the embedded database failed; retry")
 
     monkeypatch.setattr(world.store, "ping", down)
-    assert client.get("/readyz").status_code == 503
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.headers["Retry-After"]
     assert client.get("/healthz").status_code == 200

@@ -608,3 +608,22 @@ def test_effective_keys_cut_cycles_and_use_stored_targets() -> None:
     resolved = _effective_keys(records, {"s": {"agent|s", "authority|s"}})
     assert resolved["a"] == {"verb|a", "verb|b"}
     assert resolved["c"] == {"verb|c", "agent|s"}
+
+
+def test_standalone_server_is_refused_unless_allowed() -> None:
+    import mongomock
+
+    from lrs.errors import ConfigurationError
+
+    refusing = MongoStore(mongomock.MongoClient(), "standalone_refused", require_transactions=True)
+    with pytest.raises(ConfigurationError) as caught:
+        refusing.init_schema()
+    assert "LRS_MONGO_ALLOW_STANDALONE" in caught.value.message
+    allowed = MongoStore(mongomock.MongoClient(), "standalone_allowed", require_transactions=False)
+    allowed.init_schema()
+    assert not allowed.transactions_enabled()
+
+
+def test_from_uri_requires_transactions_by_default() -> None:
+    assert MongoStore.from_uri("mongodb://db.invalid:27017/lrs")._require_transactions is True
+    assert MongoStore.from_uri("mongodb://db.invalid:27017/lrs", allow_standalone=True)._require_transactions is False
