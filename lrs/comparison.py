@@ -3,11 +3,13 @@
 Differences that an exception to immutability could cause are ignored: LRS-assigned properties (``id``,
 ``authority``, ``stored``, ``version``), Activity definitions and Verb displays, the serialisation of
 timestamps (the instant is compared), the order of Group members and the case of an mbox domain.  Every other
-difference counts, including the spelling of a Result duration.
+difference counts, including the spelling of a Result duration (compared as a string, as 1.0.3 requires,
+except that digits beyond hundredths of a second are ignored, as 2.0 requires: "PT1.2345S" equals "PT1.23S").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +17,14 @@ from lrs.agents import ifi_key
 from lrs.jsontext import dumps
 
 _LRS_SET = ("id", "authority", "stored", "version", "timestamp")
+_SUBHUNDREDTHS = re.compile(r"(\.\d{2})\d+S$")
+
+
+def _normalise_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    normalised = dict(result)
+    if isinstance(result.get("duration"), str):
+        normalised["duration"] = _SUBHUNDREDTHS.sub(r"\1S", result["duration"])
+    return normalised
 
 
 def _normalise_agent(agent: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,6 +97,8 @@ def _normalise_statement(statement: Mapping[str, Any], *, keep_timestamp: bool) 
         result["object"] = _normalise_object(statement["object"])
     if isinstance(statement.get("context"), Mapping):
         result["context"] = _normalise_context(statement["context"])
+    if isinstance(statement.get("result"), Mapping):
+        result["result"] = _normalise_result(statement["result"])
     return result
 
 

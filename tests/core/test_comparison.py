@@ -71,3 +71,10 @@ def test_timestamps_compare_as_instants_when_given() -> None:
     base = make_statement()
     assert same_statement(base, base, stored_instant_us=10, incoming_instant_us=10)
     assert not same_statement(base, base, stored_instant_us=10, incoming_instant_us=11)
+
+
+def test_duration_digits_beyond_hundredths_are_ignored() -> None:
+    base = make_statement(result={"duration": "PT1.2345S"})
+    assert same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.23S"}))
+    assert same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.239S"}))
+    assert not same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.24S"}))
