@@ -13,7 +13,7 @@ from api.context import lrs
 from api.errors import error_response
 from api.xrequest import build_xrequest, version_rules
 from lrs.errors import LRSError
-from lrs.timeutil import iso_us, now_us
+from lrs.timeutil import iso_us
 
 log = logging.getLogger("lrs.access")
 
@@ -70,6 +70,13 @@ def _before() -> Response | None:
     return None
 
 
+def _consistent_through() -> str:
+    try:
+        return iso_us(lrs().store.consistent_through_us())
+    except LRSError:  # the store is down: claim nothing newer than the epoch
+        return iso_us(0)
+
+
 def _after(response: Response) -> Response:
     if request.path.startswith(XAPI_PREFIX + "/") or request.path == XAPI_PREFIX:
         xreq = g.get("xrequest")
@@ -77,7 +84,8 @@ def _after(response: Response) -> Response:
             "2.0.0" if xreq is not None and xreq.version == "2.0.0" else "1.0.3"
         )
         if request.path == XAPI_PREFIX + "/statements":  # on every response of the resource, errors too
-            response.headers.setdefault("X-Experience-API-Consistent-Through", iso_us(now_us()))
+            if "X-Experience-API-Consistent-Through" not in response.headers:
+                response.headers["X-Experience-API-Consistent-Through"] = _consistent_through()
     origin = _allowed_origin(request.headers.get("Origin"))
     if origin and "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = origin

@@ -15,16 +15,23 @@ from typing import Any
 
 from lrs.agents import ifi_key
 from lrs.jsontext import dumps
+from lrs.timeutil import parse_instant_us
 
 _LRS_SET = ("id", "authority", "stored", "version", "timestamp")
-_SUBHUNDREDTHS = re.compile(r"(\.\d{2})\d+S$")
+_SECONDS_FRACTION = re.compile(r"[.,]([0-9]{1,2})[0-9]*S$")
 
 
 def _normalise_result(result: Mapping[str, Any]) -> dict[str, Any]:
     normalised = dict(result)
     if isinstance(result.get("duration"), str):
-        normalised["duration"] = _SUBHUNDREDTHS.sub(r"\1S", result["duration"])
+        normalised["duration"] = _SECONDS_FRACTION.sub(r".\1S", result["duration"])
     return normalised
+
+
+def _instant_key(value: Any) -> Any:
+    """A timestamp as its instant when it parses (any offset, form or precision), else as given."""
+    instant = parse_instant_us(value)
+    return value if instant is None else instant
 
 
 def _normalise_agent(agent: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,6 +65,8 @@ def _normalise_context(context: Mapping[str, Any]) -> dict[str, Any]:
         result["contextActivities"] = normalised
     if isinstance(context.get("registration"), str):
         result["registration"] = context["registration"].lower()
+    if isinstance(context.get("statement"), Mapping) and isinstance(context["statement"].get("id"), str):
+        result["statement"] = {**context["statement"], "id": context["statement"]["id"].lower()}
     for name, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
         if isinstance(context.get(name), list):
             result[name] = sorted(
@@ -88,7 +97,7 @@ def _normalise_object(obj: Mapping[str, Any]) -> dict[str, Any]:
 def _normalise_statement(statement: Mapping[str, Any], *, keep_timestamp: bool) -> dict[str, Any]:
     result = {k: v for k, v in statement.items() if k not in _LRS_SET}
     if keep_timestamp and "timestamp" in statement:
-        result["timestamp"] = statement["timestamp"]
+        result["timestamp"] = _instant_key(statement["timestamp"])
     if isinstance(statement.get("actor"), Mapping):
         result["actor"] = _normalise_agent(statement["actor"])
     if isinstance(statement.get("verb"), Mapping):
@@ -102,19 +111,13 @@ def _normalise_statement(statement: Mapping[str, Any], *, keep_timestamp: bool) 
     return result
 
 
-def same_statement(
-    stored: Mapping[str, Any],
-    incoming: Mapping[str, Any],
-    *,
-    stored_instant_us: int | None = None,
-    incoming_instant_us: int | None = None,
-) -> bool:
+def same_statement(stored: Mapping[str, Any], incoming: Mapping[str, Any]) -> bool:
     """True when ``incoming`` is the statement already ``stored`` under its id.
 
-    Timestamps are compared as instants by the caller (who can parse them) and passed in microseconds;
-    ``None`` on either side means "not comparable" (for instance the LRS set it) and is ignored.
+    ``stored`` always has a timestamp (the LRS sets one when the client sent none), so the timestamp counts
+    only when ``incoming`` carries one; it is compared as an instant, or as text when it is not parseable.
     """
-    if stored_instant_us is not None and incoming_instant_us is not None and stored_instant_us != incoming_instant_us:
+    if "timestamp" in incoming and _instant_key(stored.get("timestamp")) != _instant_key(incoming["timestamp"]):
         return False
     return dumps(_normalise_statement(stored, keep_timestamp=False)) == dumps(
         _normalise_statement(incoming, keep_timestamp=False)

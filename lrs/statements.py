@@ -10,7 +10,6 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from lrs.comparison import same_statement
@@ -21,7 +20,7 @@ from lrs.statement_fields import activity_definitions, is_voiding, query_keys, s
 from lrs.statement_format import activity_ids_in, to_canonical, to_ids
 from lrs.statement_query import NoMatch, StatementFilter, to_storage_query
 from lrs.storage.port import StatementRecord, Store, StoredStatement
-from lrs.timeutil import now_us, to_us
+from lrs.timeutil import now_us
 
 _INSERT_ATTEMPTS = 5
 
@@ -40,18 +39,6 @@ class QueryResult:
     statements_json: list[str]  # each a JSON object text, rendered in the requested format
     more_token: str | None
     consistent_through_us: int
-
-
-def _instant_us(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return to_us(moment)
 
 
 def _with_context_activity_arrays(statement: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,12 +115,7 @@ class StatementService:
             for statement_id, body in existing.items():
                 enriched, _ = pending[statement_id]
                 stored = json.loads(body)
-                if not same_statement(
-                    stored,
-                    enriched,
-                    stored_instant_us=_instant_us(stored.get("timestamp")),
-                    incoming_instant_us=_instant_us(enriched.get("timestamp")),
-                ):
+                if not same_statement(stored, enriched):
                     raise ConflictError(
                         f"statement {statement_id} already exists with different content",
                         errors={"statementId": statement_id},
@@ -177,7 +159,7 @@ class StatementService:
         restrict_keys: Sequence[str] = (),
     ) -> tuple[QueryResult, StatementFilter]:
         """Run a query, or continue one from its ``more`` cursor."""
-        consistent = now_us()
+        consistent = self.store.consistent_through_us()  # before reading: it must not cover unread writes
         if more is not None:
             cursor = self.cursors.decode(more, tenant=tenant)
             if not set(restrict_keys) <= set(cursor.filter.extra_keys):
@@ -185,7 +167,7 @@ class StatementService:
             flt, after, snapshot = cursor.filter, cursor.after, cursor.snapshot_us
         elif flt is not None:
             flt = replace(flt, extra_keys=tuple(restrict_keys))
-            after, snapshot = None, consistent
+            after, snapshot = None, now_us()
         else:
             raise BadRequestError("a query needs filter parameters or a 'more' cursor")
         limit = flt.limit or self.policy.query_limit_default

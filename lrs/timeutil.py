@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -38,3 +39,63 @@ def stored_now_us() -> int:
     """The current time at the precision ``stored`` is serialised with (milliseconds), so that a ``since``
     equal to a served ``stored`` value excludes exactly that statement."""
     return now_us() // 1000 * 1000
+
+
+# --- parsing xAPI timestamps (shared by the validators and statement comparison) --------------------------------
+
+# ISO 8601 combined date and time, extended or basic format (never mixed), seconds and fraction optional, zone
+# designator optional; ASCII digits only.
+ISO_EXTENDED = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:(Z)|([+-])(\d\d)(?::(\d\d))?)?", re.ASCII
+)
+ISO_BASIC = re.compile(
+    r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(?:(\d\d)(?:[.,](\d+))?)?(?:(Z)|([+-])(\d\d)(\d\d)?)?", re.ASCII
+)
+# RFC 3339 section 5.6 date-time, also with "t"/"z" and a space instead of "T".
+RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))", re.ASCII
+)
+
+
+def match_timestamp(value: str, *, rfc3339: bool) -> re.Match[str] | None:
+    match = ISO_EXTENDED.fullmatch(value) or ISO_BASIC.fullmatch(value)
+    if match is None and rfc3339:
+        match = RFC3339.fullmatch(value)
+    return match
+
+
+def instant_of(match: re.Match[str]) -> datetime:
+    """The UTC instant a matched timestamp names (no zone: UTC; a leap second: the next second).
+
+    Raises ValueError for an impossible date or offset and OverflowError outside years 1-9999.
+    """
+    year, month, day, hour, minute, second, fraction, _zulu, sign, off_hours, off_minutes = match.groups()
+    seconds = int(second or 0)
+    leap = seconds == 60
+    moment = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour),
+        int(minute),
+        59 if leap else seconds,
+        int((fraction or "0")[:6].ljust(6, "0")),
+        tzinfo=UTC,
+    )
+    if int(off_hours or 0) > 23 or int(off_minutes or 0) > 59:
+        raise ValueError("invalid UTC offset")
+    offset = int(off_hours or 0) * 60 + int(off_minutes or 0)
+    return moment + timedelta(seconds=1 if leap else 0, minutes=-offset if sign == "+" else offset)
+
+
+def parse_instant_us(value: object) -> int | None:
+    """Microseconds since the epoch of any timestamp form the LRS accepts, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    match = match_timestamp(value, rfc3339=True)
+    if match is None:
+        return None
+    try:
+        return to_us(instant_of(match))
+    except (ValueError, OverflowError):
+        return None

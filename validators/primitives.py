@@ -10,8 +10,9 @@ batch of similar statements does not run the same regular expression again and a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
+from lrs.timeutil import instant_of, match_timestamp
 from validators.shape import JSONObject, fail, key_path, wrong_type
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
 # --- rule sets -------------------------------------------------------------------------------------------------
 
 _RULE_SETS: dict[str, bool] = {"1.0.3": False, "2.0.0": True}
-_RULE_SET_FORM = re.compile(r"([12])\.0(?:\.\d+)?")
+_RULE_SET_FORM = re.compile(r"([12])\.0(?:\.\d+)?", re.ASCII)
 
 
 def is_v2(version: str) -> bool:
@@ -113,7 +114,7 @@ _LANGTAG = re.compile(
         x(?:-[a-z0-9]{1,8})+                                   # private use only
     )
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.IGNORECASE | re.VERBOSE | re.ASCII,
 )
 _IRREGULAR_GRANDFATHERED = frozenset(
     {
@@ -226,8 +227,8 @@ def check_media_type(value: object, path: str) -> str:
 
 # --- statement version -------------------------------------------------------------------------------------------
 
-_VERSION_1 = re.compile(r"1\.0(?:\.\d+)?")
-_VERSION_1_OR_2 = re.compile(r"[12]\.0(?:\.\d+)?")
+_VERSION_1 = re.compile(r"1\.0(?:\.\d+)?", re.ASCII)
+_VERSION_1_OR_2 = re.compile(r"[12]\.0(?:\.\d+)?", re.ASCII)
 
 
 def check_version(value: object, path: str, *, version: str) -> str:
@@ -246,9 +247,10 @@ def check_version(value: object, path: str, *, version: str) -> str:
 # ISO 8601:2004 §4.4.3.2: PnYnMnDTnHnMnS or PnW; a decimal fraction only on the lowest-order component.
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|P{_NUM}W"
+    rf"P(?=\d|T\d)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|P{_NUM}W",
+    re.ASCII,
 )
-_FRACTION_LAST = re.compile(r"[^.,]*[.,]\d+[YMDWHS]")
+_FRACTION_LAST = re.compile(r"[^.,]*[.,]\d+[YMDWHS]", re.ASCII)
 
 
 def check_duration(value: object, path: str) -> str:
@@ -261,22 +263,6 @@ def check_duration(value: object, path: str) -> str:
 
 
 # --- ISO 8601 timestamps -----------------------------------------------------------------------------------------
-
-# Combined date and time of day, ISO 8601 extended or basic format (never mixed), seconds and fraction optional,
-# zone designator optional: what the 1.0.3 rules (Data 4.5) accept.
-_ISO_EXTENDED = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?(?:(Z)|([+-])(\d\d)(?::(\d\d))?)?"
-)
-_ISO_BASIC = re.compile(r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(?:(\d\d)(?:[.,](\d+))?)?(?:(Z)|([+-])(\d\d)(\d\d)?)?")
-# RFC 3339 §5.6 date-time (also "t"/"z" and a space instead of "T", §5.6 NOTE): accepted under the 2.0 rules.
-_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))")
-
-
-def _timestamp_match(value: str, v2: bool) -> re.Match[str] | None:
-    match = _ISO_EXTENDED.fullmatch(value) or _ISO_BASIC.fullmatch(value)
-    if match is None and v2:
-        match = _RFC3339.fullmatch(value)
-    return match
 
 
 def parse_timestamp(value: object, path: str, *, version: str = "1.0.3") -> datetime:
@@ -291,38 +277,18 @@ def parse_timestamp(value: object, path: str, *, version: str = "1.0.3") -> date
     if type(value) is not str:
         wrong_type(path, value, "an ISO 8601 timestamp string")
     v2 = is_v2(version)
-    match = _timestamp_match(value, v2)
+    match = match_timestamp(value, rfc3339=v2)
     if match is None:
         fail(path, f"must be an ISO 8601 date and time such as '2024-05-01T12:30:00.000Z', got {value!r}")
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_hours, off_minutes = match.groups()
+    _, _, _, _, _, _, _, zulu, sign, off_hours, off_minutes = match.groups()
     if zulu is None and sign is None and v2:
         fail(path, f"must include a time zone ('Z' or an offset such as '+02:00'), got {value!r}")
-    offset = 0
-    if sign is not None:
-        offset = int(off_hours) * 60 + int(off_minutes or 0)
-        if offset == 0 and sign == "-":
-            fail(path, f"must not use a negative zero UTC offset ('-00', '-0000' or '-00:00'), got {value!r}")
-        if int(off_hours) > 23 or int(off_minutes or 0) > 59:
-            fail(path, f"has an invalid UTC offset, got {value!r}")
-        if sign == "+":
-            offset = -offset
-    seconds = int(second or 0)
-    leap = seconds == 60  # RFC 3339 allows a leap second; datetime does not
+    if sign == "-" and int(off_hours) == 0 and int(off_minutes or 0) == 0:
+        fail(path, f"must not use a negative zero UTC offset ('-00', '-0000' or '-00:00'), got {value!r}")
     try:
-        moment = datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour),
-            int(minute),
-            59 if leap else seconds,
-            int((fraction or "0")[:6].ljust(6, "0")),
-            tzinfo=UTC,
-        )
+        moment = instant_of(match)
     except ValueError:
         fail(path, f"is not a valid calendar date and time, got {value!r}")
-    if leap:
-        moment += timedelta(seconds=1)
-    if offset:
-        moment += timedelta(minutes=offset)
+    except OverflowError:
+        fail(path, f"is outside the years 0001-9999 once converted to UTC, got {value!r}")
     return moment

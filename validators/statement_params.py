@@ -88,9 +88,10 @@ def _parse_format(values: Mapping[str, str]) -> str:
 
 
 def _parse_limit(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    """A non-negative integer in ASCII digits; any size (the service clamps it to the server maximum)."""
+    if not (value.isascii() and value.isdigit()):
         raise BadRequestError("query parameter 'limit' must be a non-negative integer", errors={"path": "limit"})
-    return int(value)
+    return int(value) if len(value) <= 18 else 10**18
 
 
 def parse_statement_get(

@@ -702,6 +702,11 @@ class MongoStore:
             found[str(doc["activity_id"])] = json.loads(doc["definition_json"])
         return found
 
+    def consistent_through_us(self) -> int:
+        """``stored`` is taken before a batch commits, so allow the longest a commit may take (the server-side
+        time limit) for writes still in flight: reasonable certainty, as xAPI asks, not an exact bound."""
+        return stored_now_us() - self._max_time_ms * 1000
+
     def count_statements(self, tenant: str) -> int:
         with _translate_errors("count_statements"):
             return int(self._statements.count_documents({"tenant": tenant}, maxTimeMS=self._max_time_ms))

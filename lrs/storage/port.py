@@ -143,5 +143,9 @@ class Store(Protocol):
     def get_activity_definitions(self, tenant: str, activity_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Canonical definitions (merged by lrs.definitions.merge_definition) of the given activities."""
 
+    def consistent_through_us(self) -> int:
+        """A time before which every statement that has or will have that ``stored`` is readable now
+        (``X-Experience-API-Consistent-Through``).  Call it before reading, never after."""
+
     def count_statements(self, tenant: str) -> int:
         """Number of stored statements of the tenant, voided ones included (for tests and operators)."""

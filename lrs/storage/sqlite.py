@@ -144,10 +144,11 @@ class SQLiteStore:
                     )
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        for name in ("conn", "probe"):
+            conn: sqlite3.Connection | None = getattr(self._local, name, None)
+            if conn is not None:
+                conn.close()
+                setattr(self._local, name, None)
 
     def ping(self) -> None:
         with self._guard():
@@ -488,6 +489,33 @@ class SQLiteStore:
         with self._guard():
             rows = self._rows_in(self._conn(), sql, tenant, list(dict.fromkeys(activity_ids)))
         return {activity_id: json.loads(text) for activity_id, text in rows}
+
+    def consistent_through_us(self) -> int:
+        """Exact for SQLite: ``stored`` is taken under the write lock, so while nobody holds that lock every
+        statement stored before now is committed; while a writer holds it, everything before the newest
+        committed ``stored`` is (the writer's own ``stored`` cannot be lower)."""
+        probe = self._probe()
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # a write is in flight
+            row = probe.execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+            return int(row[0]) if row else 0
+        try:
+            return stored_now_us()
+        finally:
+            probe.execute("ROLLBACK")
+
+    def _probe(self) -> sqlite3.Connection:
+        """A second connection per thread that never waits for the write lock."""
+        probe: sqlite3.Connection | None = getattr(self._local, "probe", None)
+        if probe is None:
+            try:
+                probe = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                probe.execute("PRAGMA busy_timeout = 0")
+            except sqlite3.Error as exc:
+                raise StorageUnavailableError("the embedded database cannot be opened") from exc
+            self._local.probe = probe
+        return probe
 
     def count_statements(self, tenant: str) -> int:
         with self._guard():

@@ -133,8 +133,6 @@ def _edit(change: Callable[[Statement], None]) -> Callable[[Statement], Statemen
 
 
 EQUIVALENT: list[tuple[str, Callable[[Statement], Statement]]] = [
-    ("duration beyond hundredths", _edit(lambda s: s["result"].update(duration="PT1.2399S"))),
-    ("duration truncated to hundredths", _edit(lambda s: s["result"].update(duration="PT1.23S"))),
     ("substatement timestamp same instant", _edit(lambda s: s["object"].update(timestamp="2024-05-01T15:00:00+07:00"))),
     ("context statement ref id case", _edit(lambda s: s["context"]["statement"].update(id=REF.upper()))),
     ("registration case", _edit(lambda s: s["context"].update(registration=REGISTRATION.upper()))),
@@ -174,6 +172,29 @@ def test_e3_allowed_differences_are_not_conflicts(
     assert shared.a.post(original).status_code == 200
     variant = transform(original)
     assert variant != original
+    assert_same_statement_accepted(shared, original, variant)
+
+
+@pytest.mark.parametrize(
+    ("stored", "resent"),
+    [
+        ("PT1.2345S", "PT1.2399S"),
+        ("PT1.2345S", "PT1.23S"),
+        ("P1DT2H3M4.5678S", "P1DT2H3M4.567S"),
+        ("PT1,2345S", "PT1,2399S"),
+    ],
+)
+@pytest.mark.parametrize("where", ["result", "substatement result"])
+def test_e3_duration_digits_beyond_hundredths_are_not_conflicts(
+    shared: World, stored: str, resent: str, where: str
+) -> None:
+    if where == "result":
+        original = _base(result={"duration": stored})
+        variant = {**original, "result": {"duration": resent}}
+    else:
+        original = _base(object={**SUB, "result": {"duration": stored}})
+        variant = {**original, "object": {**SUB, "result": {"duration": resent}}}
+    assert shared.a.post(original).status_code == 200
     assert_same_statement_accepted(shared, original, variant)
 
 

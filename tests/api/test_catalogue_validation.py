@@ -380,6 +380,7 @@ INVALID: list[tuple[str, Callable[[Statement], Statement], str]] = [
     ("D3 object string", _set("object", ACTIVITY), ".object"),
     ("D3 response number", _set("result", {"response": 5}), ".result.response"),
     ("D3 timestamp number", _set("timestamp", 1714550400), ".timestamp"),
+    ("D3 duration with non-ASCII digits", _set("result", {"duration": "PT\u0661\u0662S"}), ".result.duration"),
     ("D3 member object", _set("actor", {"objectType": "Group", "member": make_agent()}), ".actor.member"),
     # D4 key case and enum case
     ("D4 key Actor", _set("Actor", make_agent()), ".Actor"),

@@ -67,10 +67,45 @@ def test_group_members_are_unordered() -> None:
     assert same_statement(base, other)
 
 
-def test_timestamps_compare_as_instants_when_given() -> None:
-    base = make_statement()
-    assert same_statement(base, base, stored_instant_us=10, incoming_instant_us=10)
-    assert not same_statement(base, base, stored_instant_us=10, incoming_instant_us=11)
+@pytest.mark.parametrize(
+    ("stored", "incoming", "same"),
+    [
+        ("2024-05-01T08:00:00Z", "2024-05-01T15:00:00+07:00", True),
+        ("2024-05-01T08:00:00Z", "20240501T080000Z", True),
+        ("2024-05-01T08:00:00Z", "2024-05-01T08:00:00.0001Z", False),
+        ("2024-05-01T08:00:00", "2024-05-01T08:00:00Z", True),  # no zone is read as UTC
+        ("2024-05-01T08:00:00", "2030-01-01T00:00:00Z", False),
+        ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00Z", True),  # a leap second is the next second
+        ("2016-12-31T23:59:60Z", "2030-01-01T00:00:00Z", False),
+    ],
+)
+def test_timestamps_compare_as_instants(stored: str, incoming: str, same: bool) -> None:
+    base = make_statement(timestamp=stored)
+    assert same_statement(base, {**base, "timestamp": incoming}) is same
+
+
+def test_incoming_without_timestamp_matches_any_stored_one() -> None:
+    base = make_statement(timestamp="2024-05-01T08:00:00Z")
+    assert same_statement(base, make_statement(id=base["id"], timestamp=None))
+
+
+def test_substatement_timestamps_compare_as_instants() -> None:
+    sub = {
+        "objectType": "SubStatement",
+        "actor": make_agent(),
+        "verb": {"id": "http://ex.gov/v"},
+        "object": {"id": "http://ex.gov/a"},
+        "timestamp": "2024-05-01T08:00:00Z",
+    }
+    base = make_statement(object=sub)
+    assert same_statement(base, {**base, "object": {**sub, "timestamp": "2024-05-01T15:00:00+07:00"}})
+    assert not same_statement(base, {**base, "object": {**sub, "timestamp": "2024-05-01T09:00:00Z"}})
+
+
+def test_context_statement_ref_id_is_case_insensitive() -> None:
+    ref = "6fbd600f-d17c-4c74-801a-2ec2e53231e8"
+    base = make_statement(context={"statement": {"objectType": "StatementRef", "id": ref}})
+    assert same_statement(base, {**base, "context": {"statement": {"objectType": "StatementRef", "id": ref.upper()}}})
 
 
 def test_duration_digits_beyond_hundredths_are_ignored() -> None:
@@ -78,3 +113,4 @@ def test_duration_digits_beyond_hundredths_are_ignored() -> None:
     assert same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.23S"}))
     assert same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.239S"}))
     assert not same_statement(base, make_statement(id=base["id"], result={"duration": "PT1.24S"}))
+    assert same_statement(base, make_statement(id=base["id"], result={"duration": "PT1,2399S"}))
