@@ -8,6 +8,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from api.context import lrs
 from api.errors import error_response
@@ -57,8 +58,8 @@ def _before() -> Response | None:
     preflight = _preflight()
     if preflight is not None:
         return preflight
-    if not request.path.startswith(XAPI_PREFIX + "/"):
-        return None
+    if not request.path.startswith(XAPI_PREFIX + "/") or isinstance(request.routing_exception, MethodNotAllowed):
+        return None  # an unsupported method gets its 405 before any xAPI header check
     try:
         xreq = build_xrequest(request)
         g.xrequest = xreq
@@ -83,9 +84,12 @@ def _after(response: Response) -> Response:
         response.headers["X-Experience-API-Version"] = (
             "2.0.0" if xreq is not None and xreq.version == "2.0.0" else "1.0.3"
         )
-        if request.path == XAPI_PREFIX + "/statements":  # on every response of the resource, errors too
-            if "X-Experience-API-Consistent-Through" not in response.headers:
-                response.headers["X-Experience-API-Consistent-Through"] = _consistent_through()
+        # on every response of the Statement resource, errors too
+        if (
+            request.path == XAPI_PREFIX + "/statements"
+            and "X-Experience-API-Consistent-Through" not in response.headers
+        ):
+            response.headers["X-Experience-API-Consistent-Through"] = _consistent_through()
     origin = _allowed_origin(request.headers.get("Origin"))
     if origin and "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = origin

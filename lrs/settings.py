@@ -98,7 +98,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 raise ConfigurationError("LRS_MONGO_URI must start with mongodb:// or mongodb+srv://")
             values[attribute] = Secret(raw)
         elif attribute == "cors_origins":
-            values[attribute] = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+            origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+            if not origins:
+                raise ConfigurationError("LRS_CORS_ORIGINS lists no origin; give origins or '*'")
+            values[attribute] = origins
         elif attribute == "log_level":
             if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
                 raise ConfigurationError(f"LRS_LOG_LEVEL must be a Python log level, got {raw!r}")

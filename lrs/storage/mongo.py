@@ -157,16 +157,23 @@ def _translate_errors(action: str) -> Iterator[None]:
         yield
     except ExecutionTimeout as exc:
         log.warning("mongo %s exceeded maxTimeMS", action)
-        raise StorageUnavailableError(f"the storage query took too long ({action}); narrow it or retry") from exc
+        raise StorageUnavailableError(_too_slow(action)) from exc
     except OperationFailure as exc:
         if exc.code == _MAX_TIME_MS_EXPIRED:
             log.warning("mongo %s exceeded maxTimeMS", action)
-            raise StorageUnavailableError(f"the storage query took too long ({action}); narrow it or retry") from exc
+            raise StorageUnavailableError(_too_slow(action)) from exc
         log.warning("mongo %s failed: %s (code %s)", action, type(exc).__name__, exc.code)
-        raise StorageUnavailableError(f"the database failed ({action}); retry") from exc
+        raise StorageUnavailableError("the database failed; retry") from exc
     except PyMongoError as exc:
         log.warning("mongo %s failed: %s", action, type(exc).__name__)
-        raise StorageUnavailableError(f"the database is unavailable ({action}); retry") from exc
+        raise StorageUnavailableError("the database is unavailable; retry") from exc
+
+
+def _too_slow(action: str) -> str:
+    """Client-facing message for a hit time limit (the internal action name stays in the log)."""
+    if action.startswith(("insert", "create", "add")):
+        return "the database took too long to confirm the write; retry the same request"
+    return "the database took too long to answer; narrow the query or retry"
 
 
 # units of work ------------------------------------------------------------------------------------

@@ -187,3 +187,17 @@ def test_health_probes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503 and not_ready.headers["Retry-After"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_unsupported_method_is_405_even_without_the_version_header(world: World) -> None:
+    world.a.version = None
+    response = world.a.request("DELETE", "/xapi/statements")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_any_xapi_path_without_the_version_header_is_400(world: World) -> None:
+    world.a.version = None
+    response = world.a.request("GET", "/xapi/activities/state")
+    assert response.status_code == 400
+    assert "X-Experience-API-Version" in response.get_json()["message"]

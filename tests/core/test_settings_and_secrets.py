@@ -65,3 +65,8 @@ def test_verified_cache_is_bound_to_the_stored_hash() -> None:
     rotated = hash_secret("two")
     assert not cache.check("k", rotated, "one")  # the old secret stops working as soon as the hash changes
     assert cache.check("k", rotated, "two")
+
+
+def test_cors_origins_must_not_be_empty() -> None:
+    with pytest.raises(ConfigurationError):
+        load_settings({"LRS_CORS_ORIGINS": " , "})
