@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from contextlib import suppress
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import MethodNotAllowed
@@ -65,10 +66,24 @@ def _before() -> Response | None:
         g.xrequest = xreq
         if request.path not in _NO_VERSION_NEEDED:
             xreq.version = version_rules(xreq.headers.get("X-Experience-API-Version"))
+        elif "X-Experience-API-Version" in xreq.headers:  # optional here: answer in the version asked, if valid
+            with suppress(LRSError):
+                xreq.version = version_rules(xreq.headers["X-Experience-API-Version"])
     except LRSError as exc:
         response = error_response(exc.status, exc.message, exc.errors)
         return response
     return None
+
+
+def _request_rules() -> str:
+    """The rule set the request asked for, also when it never became an xAPI request (405, bad header)."""
+    xreq = g.get("xrequest")
+    if xreq is not None:
+        return str(xreq.version)
+    try:
+        return version_rules(request.headers.get("X-Experience-API-Version"))
+    except LRSError:
+        return "1.0.3"
 
 
 def _consistent_through() -> str:
@@ -80,10 +95,7 @@ def _consistent_through() -> str:
 
 def _after(response: Response) -> Response:
     if request.path.startswith(XAPI_PREFIX + "/") or request.path == XAPI_PREFIX:
-        xreq = g.get("xrequest")
-        response.headers["X-Experience-API-Version"] = (
-            "2.0.0" if xreq is not None and xreq.version == "2.0.0" else "1.0.3"
-        )
+        response.headers["X-Experience-API-Version"] = "2.0.0" if _request_rules() == "2.0.0" else "1.0.3"
         # on every response of the Statement resource, errors too
         if (
             request.path == XAPI_PREFIX + "/statements"

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -497,13 +497,15 @@ class SQLiteStore:
         probe = self._probe()
         try:
             probe.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:  # a write is in flight
-            row = probe.execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # a write is in flight (or the file is briefly busy)
+            with self._guard():  # the main connection waits out transient locks
+                row = self._conn().execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
             return int(row[0]) if row else 0
         try:
             return stored_now_us()
         finally:
-            probe.execute("ROLLBACK")
+            with suppress(sqlite3.Error):
+                probe.execute("ROLLBACK")
 
     def _probe(self) -> sqlite3.Connection:
         """A second connection per thread that never waits for the write lock."""

@@ -201,3 +201,13 @@ def test_any_xapi_path_without_the_version_header_is_400(world: World) -> None:
     response = world.a.request("GET", "/xapi/activities/state")
     assert response.status_code == 400
     assert "X-Experience-API-Version" in response.get_json()["message"]
+
+
+def test_about_and_405_answer_in_the_version_asked(world: World) -> None:
+    client = world.anonymous.client
+    assert (
+        client.get("/xapi/about", headers={"X-Experience-API-Version": "2.0.0"}).headers["X-Experience-API-Version"]
+        == "2.0.0"
+    )
+    assert client.get("/xapi/about", headers={"X-Experience-API-Version": "9"}).status_code == 200
+    assert client.get("/xapi/about").headers["X-Experience-API-Version"] == "1.0.3"
