@@ -33,6 +33,7 @@ from lrs.storage.sqlite import SQLiteStore
 from lrs.tenants import create_tenant
 from tests.api.conftest import XAPIClient, basic
 from tests.factories import make_statement, voiding
+from tests.fakes import Down, Proxy
 
 HOST = "mongo-0.internal"
 # What a 503 body must never show: driver class names, hosts, ports, SQL, tracebacks.
@@ -321,33 +322,6 @@ def test_sqlite_read_failure_is_503_not_500(
 
 
 # MongoDB: driver errors through HTTP (E9, F4, L1, L3, L5, L6) -----------------------------------------------------
-
-
-class Proxy:
-    """Delegates to a real mongomock collection or client; individual attributes replaced per test."""
-
-    def __init__(self, target: Any, **overrides: Any) -> None:
-        self._target = target
-        self.__dict__.update(overrides)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-
-class Down:
-    """Anything reached through it raises ``error`` when called (a database that does not answer)."""
-
-    def __init__(self, error: Exception) -> None:
-        self._error = error
-
-    def __getitem__(self, name: str) -> Down:
-        return self
-
-    def __getattr__(self, name: str) -> Down:
-        return self
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._error
 
 
 def driver_errors() -> list[Exception]:

@@ -36,6 +36,7 @@ from lrs.storage.mongo import (
 )
 from lrs.storage.port import StatementQuery, StatementRecord, Tenant
 from tests.factories import AUTHORITY, make_statement, ref_to, voiding
+from tests.fakes import Down, Proxy
 
 # helpers ----------------------------------------------------------------------------------------------
 
@@ -65,34 +66,7 @@ def store() -> Iterator[MongoStore]:
     instance.close()
 
 
-class Proxy:
-    """Delegates to a real (mongomock) collection; individual methods can be replaced per test."""
-
-    def __init__(self, target: Any, **overrides: Any) -> None:
-        self._target = target
-        self.__dict__.update(overrides)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-
 # driver errors at the boundary ------------------------------------------------------------------------
-
-
-class Failing:
-    """A client whose databases, collections and commands all raise ``error`` when called."""
-
-    def __init__(self, error: Exception) -> None:
-        self._error = error
-
-    def __getitem__(self, name: str) -> Failing:
-        return self
-
-    def __getattr__(self, name: str) -> Failing:
-        return self
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._error
 
 
 DRIVER_ERRORS = [
@@ -124,7 +98,7 @@ OPERATIONS = {
 @pytest.mark.parametrize("error", DRIVER_ERRORS, ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_driver_errors_become_storage_unavailable(error: Exception, operation: str) -> None:
-    store = MongoStore(Failing(error), "lrs")
+    store = MongoStore(Down(error), "lrs")
     with pytest.raises(StorageUnavailableError) as caught:
         OPERATIONS[operation](store)
     assert caught.value.__cause__ is error
@@ -133,7 +107,7 @@ def test_driver_errors_become_storage_unavailable(error: Exception, operation: s
 
 
 def test_execution_timeout_says_the_query_took_too_long() -> None:
-    store = MongoStore(Failing(ExecutionTimeout("operation exceeded time limit", 50)), "lrs", use_transactions=False)
+    store = MongoStore(Down(ExecutionTimeout("operation exceeded time limit", 50)), "lrs", use_transactions=False)
     with pytest.raises(StorageUnavailableError, match="took too long"):
         store.query_statements("acme", StatementQuery())
 
@@ -159,7 +133,7 @@ def test_timeout_while_iterating_a_cursor_is_translated(store: MongoStore) -> No
 
 
 def test_transaction_detection_failure_is_translated() -> None:
-    store = MongoStore(Failing(ServerSelectionTimeoutError("no servers")), "lrs")
+    store = MongoStore(Down(ServerSelectionTimeoutError("no servers")), "lrs")
     with pytest.raises(StorageUnavailableError):
         store.insert_statements("acme", [record_of(make_statement())])
 
