@@ -50,7 +50,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     policy = StatementPolicy(
         query_limit_default=settings.query_limit_default,
         query_limit_max=settings.query_limit_max,
-        max_batch=settings.max_batch,
     )
     app.extensions["lrs"] = LRSContext(
         settings=settings,

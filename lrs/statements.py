@@ -31,7 +31,6 @@ class StatementPolicy:
 
     query_limit_default: int = 100
     query_limit_max: int = 500
-    max_batch: int = 1000
 
 
 @dataclass(frozen=True)
