@@ -26,7 +26,7 @@ def error_response(status: int, message: str, errors: dict[str, object] | None =
     return response
 
 
-def _lrs_error(exc: LRSError) -> Response:
+def lrs_error_response(exc: LRSError) -> Response:
     response = error_response(exc.status, exc.message, exc.errors)
     for name, value in exc.headers().items():
         response.headers[name] = value
@@ -52,6 +52,6 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(LRSError, _lrs_error)
+    app.register_error_handler(LRSError, lrs_error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

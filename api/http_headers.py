@@ -12,7 +12,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from api.context import lrs
-from api.errors import error_response
+from api.errors import lrs_error_response
 from api.xrequest import build_xrequest, version_rules
 from lrs.errors import LRSError
 from lrs.timeutil import iso_us
@@ -70,8 +70,7 @@ def _before() -> Response | None:
             with suppress(LRSError):
                 xreq.version = version_rules(xreq.headers["X-Experience-API-Version"])
     except LRSError as exc:
-        response = error_response(exc.status, exc.message, exc.errors)
-        return response
+        return lrs_error_response(exc)
     return None
 
 

@@ -6,7 +6,6 @@ the content as form fields.  xAPI 2.0 removed the syntax, so it is refused under
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl
 
 from flask import Request
@@ -14,6 +13,7 @@ from werkzeug.datastructures import Headers, MultiDict
 
 from api.context import XRequest
 from lrs.errors import BadRequestError, PayloadTooLargeError
+from validators.primitives import rule_set_of
 
 FORM_HEADERS = (
     "Authorization",
@@ -24,7 +24,6 @@ FORM_HEADERS = (
     "If-None-Match",
 )
 _METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
-_VERSION = re.compile(r"^(1\.0(\.\d+)?|2\.0(\.\d+)?)$")
 
 
 def version_rules(header: str | None) -> str:
@@ -32,9 +31,10 @@ def version_rules(header: str | None) -> str:
     if header is None:
         raise BadRequestError("the X-Experience-API-Version header is required")
     value = header.strip()
-    if not _VERSION.match(value):
+    rule_set = rule_set_of(value)
+    if rule_set is None:
         raise BadRequestError(f"X-Experience-API-Version {value[:20]!r} is not supported (use 1.0.x or 2.0.x)")
-    return "2.0.0" if value.startswith("2.") else "1.0.3"
+    return rule_set
 
 
 def mimetype_of(content_type: str | None) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "check_version",
     "is_v2",
     "parse_timestamp",
+    "rule_set_of",
 ]
 
 # --- rule sets -------------------------------------------------------------------------------------------------
@@ -37,15 +38,26 @@ _RULE_SETS: dict[str, bool] = {"1.0.3": False, "2.0.0": True}
 _RULE_SET_FORM = re.compile(r"([12])\.0(?:\.\d+)?", re.ASCII)
 
 
+def rule_set_of(version: str) -> str | None:
+    """The rule set ("1.0.3" or "2.0.0") a version such as "1.0", "1.0.2", "2.0" or "2.0.1" selects, else None.
+
+    ASCII digits only, so it also decides which X-Experience-API-Version header values are supported.
+    """
+    match = _RULE_SET_FORM.fullmatch(version)
+    if match is None:
+        return None
+    return "2.0.0" if match.group(1) == "2" else "1.0.3"
+
+
 def is_v2(version: str) -> bool:
     """True for the xAPI 2.0 rule set ("2.0.0", "2.0", "2.0.x"), False for 1.0.x; anything else is a bug."""
     known = _RULE_SETS.get(version)
     if known is not None:
         return known
-    match = _RULE_SET_FORM.fullmatch(version)
-    if match is None:
+    rule_set = rule_set_of(version)
+    if rule_set is None:
         raise ValueError(f"unknown xAPI rule set {version!r}; expected '1.0.3' or '2.0.0'")
-    return match.group(1) == "2"
+    return rule_set == "2.0.0"
 
 
 # --- bounded memo of values already found well-formed -----------------------------------------------------------

@@ -299,6 +299,7 @@ class SQLiteStore:
         new_keys: dict[tuple[str, str], int],
     ) -> None:
         new_ids = [r.statement_id for r in records]
+        in_batch = set(new_ids)
         sql = "SELECT ref_target FROM statements WHERE tenant = ? AND voiding = 1 AND ref_target IN ({marks})"
         pre_voided = {row[0] for row in self._rows_in(conn, sql, tenant, new_ids)}
         pre_voided.update(r.ref_target for r in records if r.voiding and r.ref_target)
@@ -310,7 +311,7 @@ class SQLiteStore:
         for offset, record in enumerate(records):
             seq = next_seq + offset
             ids = {self._key_id(conn, tenant, key, new_keys) for key in record.keys}
-            if record.ref_target and record.ref_target not in new_ids:
+            if record.ref_target and record.ref_target not in in_batch:
                 ids |= self._target_inheritable(conn, tenant, record.ref_target)
             voided = record.statement_id in pre_voided and record.statement_id not in voiding_ids
             body = finalize_body(record.body_template, stored_us, needs_timestamp=record.needs_timestamp)
@@ -335,7 +336,7 @@ class SQLiteStore:
         )
         self._add_key_rows(conn, key_rows)
 
-        targets = [r.ref_target for r in records if r.voiding and r.ref_target and r.ref_target not in new_ids]
+        targets = [r.ref_target for r in records if r.voiding and r.ref_target and r.ref_target not in in_batch]
         if targets:
             sql = "UPDATE statements SET voided = 1 WHERE tenant = ? AND voiding = 0 AND statement_id IN ({marks})"
             self._rows_in(conn, sql, tenant, targets)

@@ -211,3 +211,8 @@ def test_about_and_405_answer_in_the_version_asked(world: World) -> None:
     )
     assert client.get("/xapi/about", headers={"X-Experience-API-Version": "9"}).status_code == 200
     assert client.get("/xapi/about").headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_version_header_with_non_ascii_digits_is_400(world: World) -> None:
+    world.a.version = "1.0.٣"
+    assert world.a.get().status_code == 400
