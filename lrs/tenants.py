@@ -12,7 +12,7 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
 def create_tenant(store: Store, slug: str, name: str | None = None) -> Tenant:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise BadRequestError(
             "a tenant slug is 1-64 lowercase letters, digits and inner hyphens", errors={"path": "slug"}
         )

@@ -50,3 +50,8 @@ def test_db_init_is_idempotent(data_dir: Path) -> None:
     assert main(["db", "init"]) == 0
     assert main(["db", "init"]) == 0
     assert (data_dir / "lrs.sqlite3").exists()
+
+
+def test_slug_with_a_trailing_newline_is_refused(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tenants", "create", "bkn\n"]) == 2
+    assert "slug" in capsys.readouterr().err
