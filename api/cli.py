@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from auth.credentials import issue_credential
+from auth.credentials import XAPI_VERSIONS, issue_credential
 from auth.scopes import ALL, KNOWN_SCOPES
 from lrs.errors import LRSError
 from lrs.settings import load_settings
@@ -31,13 +31,19 @@ def _print_credential(issued: Any, as_json: bool) -> None:
     if as_json:
         print(
             json.dumps(
-                {"key": issued.key, "secret": issued.secret, "tenant": issued.tenant, "scopes": list(issued.scopes)}
+                {
+                    "key": issued.key,
+                    "secret": issued.secret,
+                    "tenant": issued.tenant,
+                    "scopes": list(issued.scopes),
+                    "xapi_version": issued.xapi_version,
+                }
             )
         )
     else:
         print(f"key:    {issued.key}")
         print(f"secret: {issued.secret}   (shown once; only its hash is stored)")
-        print(f"tenant: {issued.tenant}   scopes: {' '.join(issued.scopes)}")
+        print(f"tenant: {issued.tenant}   scopes: {' '.join(issued.scopes)}   xAPI version: {issued.xapi_version}")
 
 
 def cmd_tenants_create(args: argparse.Namespace) -> int:
@@ -53,7 +59,9 @@ def cmd_tenants_list(args: argparse.Namespace) -> int:
 
 
 def cmd_credentials_create(args: argparse.Namespace) -> int:
-    issued = issue_credential(_store(), args.tenant, args.scope or [ALL], args.label or "")
+    issued = issue_credential(
+        _store(), args.tenant, args.scope or [ALL], args.label or "", xapi_version=args.xapi_version
+    )
     _print_credential(issued, args.json)
     return 0
 
@@ -63,7 +71,8 @@ def cmd_credentials_list(args: argparse.Namespace) -> int:
     require_tenant(store, args.tenant)
     for credential in store.list_credentials(args.tenant):
         state = "revoked" if credential.revoked_us else "active"
-        print(f"{credential.key}\t{state}\t{' '.join(credential.scopes)}\t{credential.label}")
+        scopes = " ".join(credential.scopes)
+        print(f"{credential.key}\t{state}\t{credential.xapi_version}\t{scopes}\t{credential.label}")
     return 0
 
 
@@ -152,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--tenant", required=True)
     issue.add_argument("--scope", action="append", choices=KNOWN_SCOPES, help="repeatable; default: all")
     issue.add_argument("--label", help="who uses it, e.g. 'moodle-kemenkeu'")
+    issue.add_argument(
+        "--xapi-version",
+        choices=XAPI_VERSIONS,
+        default="2.0.0",
+        help="the version the client speaks: answers to requests without a version header carry it",
+    )
     issue.add_argument("--json", action="store_true", help="print {key, secret, ...} as JSON")
     issue.set_defaults(func=cmd_credentials_create)
     listing = credentials.add_parser("list", help="list a tenant's credentials (never secrets)")

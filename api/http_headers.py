@@ -11,7 +11,7 @@ from contextlib import suppress
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from api.context import lrs
+from api.context import lrs, principal
 from api.errors import lrs_error_response
 from api.xrequest import build_xrequest, version_rules
 from lrs.errors import LRSError
@@ -27,6 +27,7 @@ ALLOWED_HEADERS = (
     "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language, X-Request-ID"
 )
 ALLOWED_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
+LATEST_VERSION = "2.0.0"
 
 
 def _allowed_origin(origin: str | None) -> str | None:
@@ -66,23 +67,36 @@ def _before() -> Response | None:
         g.xrequest = xreq
         if request.path not in _NO_VERSION_NEEDED:
             xreq.version = version_rules(xreq.headers.get("X-Experience-API-Version"))
+            g.version_checked = True
         elif "X-Experience-API-Version" in xreq.headers:  # optional here: answer in the version asked, if valid
             with suppress(LRSError):
                 xreq.version = version_rules(xreq.headers["X-Experience-API-Version"])
+                g.version_checked = True
     except LRSError as exc:
         return lrs_error_response(exc)
     return None
 
 
+def _caller_version() -> str:
+    """The version of the calling client (its credential's setting), for a request without a valid header.
+
+    A request without a usable version header is refused before authentication; its answer still names a
+    version, and the one this client speaks is the useful one.  Unknown callers get the latest version.
+    """
+    try:
+        return principal().xapi_version
+    except LRSError:
+        return LATEST_VERSION
+
+
 def _request_rules() -> str:
     """The rule set the request asked for, also when it never became an xAPI request (405, bad header)."""
-    xreq = g.get("xrequest")
-    if xreq is not None:
-        return str(xreq.version)
+    if g.get("version_checked"):
+        return str(g.xrequest.version)
     try:
         return version_rules(request.headers.get("X-Experience-API-Version"))
     except LRSError:
-        return "1.0.3"
+        return _caller_version() if g.get("xrequest") is not None else LATEST_VERSION
 
 
 def _consistent_through() -> str:

@@ -62,4 +62,5 @@ class BasicAuthenticator:
             key=key,
             scopes=expand(credential.scopes),
             authority=self.authority_for(key, credential.label),
+            xapi_version=credential.xapi_version,
         )

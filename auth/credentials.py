@@ -20,10 +20,21 @@ class IssuedCredential:
     tenant: str
     scopes: tuple[str, ...]
     label: str
+    xapi_version: str = "2.0.0"
 
 
-def issue_credential(store: Store, tenant: str, scopes: Sequence[str] = (ALL,), label: str = "") -> IssuedCredential:
+XAPI_VERSIONS = ("1.0.3", "2.0.0")
+
+
+def issue_credential(
+    store: Store, tenant: str, scopes: Sequence[str] = (ALL,), label: str = "", *, xapi_version: str = "2.0.0"
+) -> IssuedCredential:
+    """A new credential; ``xapi_version`` is the version its client speaks when it sends no version header."""
     require_tenant(store, tenant)
+    if xapi_version not in XAPI_VERSIONS:
+        raise BadRequestError(
+            f"xapi_version must be one of {', '.join(XAPI_VERSIONS)}", errors={"path": "xapi_version"}
+        )
     scopes = tuple(dict.fromkeys(scopes or (ALL,)))
     unknown = unknown_scopes(scopes)
     if unknown:
@@ -31,7 +42,13 @@ def issue_credential(store: Store, tenant: str, scopes: Sequence[str] = (ALL,), 
     key, secret = new_key(), new_secret()
     store.add_credential(
         Credential(
-            key=key, tenant=tenant, secret_hash=hash_secret(secret), scopes=scopes, label=label, created_us=now_us()
+            key=key,
+            tenant=tenant,
+            secret_hash=hash_secret(secret),
+            scopes=scopes,
+            label=label,
+            created_us=now_us(),
+            xapi_version=xapi_version,
         )
     )
-    return IssuedCredential(key, secret, tenant, scopes, label)
+    return IssuedCredential(key, secret, tenant, scopes, label, xapi_version)

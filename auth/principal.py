@@ -18,6 +18,7 @@ class Principal:
     scopes: frozenset[str]  # expanded (see auth.scopes.expand)
     authority: dict[str, Any]
     role: str = "client"
+    xapi_version: str = "2.0.0"  # the client's version when a request carries no valid version header
 
     def require(self, *any_of: str) -> None:
         """403 unless the principal holds at least one of the scopes."""

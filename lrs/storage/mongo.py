@@ -392,6 +392,7 @@ class MongoStore:
             "label": credential.label,
             "created_us": credential.created_us,
             "revoked_us": credential.revoked_us,
+            "xapi_version": credential.xapi_version,
         }
         with _translate_errors("add_credential"):
             try:
@@ -410,6 +411,7 @@ class MongoStore:
             label=str(doc.get("label", "")),
             created_us=int(doc["created_us"]),
             revoked_us=int(revoked) if revoked is not None else None,
+            xapi_version=str(doc.get("xapi_version", "2.0.0")),
         )
 
     def get_credential(self, key: str) -> Credential | None:

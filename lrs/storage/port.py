@@ -95,6 +95,9 @@ class Credential:
     label: str
     created_us: int
     revoked_us: int | None = None
+    # xAPI version this client speaks by default: answers to requests without a valid
+    # X-Experience-API-Version header carry it ("1.0.3" or "2.0.0").
+    xapi_version: str = "2.0.0"
 
 
 class Store(Protocol):

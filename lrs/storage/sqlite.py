@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS tenants (
     slug TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, created_us INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS credentials (
     key TEXT PRIMARY KEY, tenant TEXT NOT NULL, secret_hash TEXT NOT NULL, scopes TEXT NOT NULL,
-    label TEXT NOT NULL, created_us INTEGER NOT NULL, revoked_us INTEGER);
+    label TEXT NOT NULL, created_us INTEGER NOT NULL, revoked_us INTEGER,
+    xapi_version TEXT NOT NULL DEFAULT '2.0.0');
 CREATE INDEX IF NOT EXISTS credentials_by_tenant ON credentials (tenant);
 CREATE TABLE IF NOT EXISTS statements (
     seq INTEGER PRIMARY KEY,
@@ -135,6 +136,9 @@ class SQLiteStore:
         with self._guard():
             conn = self._conn()
             conn.executescript(_SCHEMA)
+            credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
+            if "xapi_version" not in credential_columns:  # stores created before per-credential versions
+                conn.execute("ALTER TABLE credentials ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '2.0.0'")
             columns = {row[1] for row in conn.execute("PRAGMA table_info(key_ids)")}
             if "n" not in columns:  # stores created before key counts existed
                 with self._write() as write:
@@ -191,8 +195,9 @@ class SQLiteStore:
         with self._guard():
             try:
                 self._conn().execute(
-                    "INSERT INTO credentials (key, tenant, secret_hash, scopes, label, created_us, revoked_us)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO credentials"
+                    " (key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         credential.key,
                         credential.tenant,
@@ -201,17 +206,20 @@ class SQLiteStore:
                         credential.label,
                         credential.created_us,
                         credential.revoked_us,
+                        credential.xapi_version,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
                 raise ConflictError("a credential with this key already exists") from exc
 
-    _CREDENTIAL_COLUMNS = "key, tenant, secret_hash, scopes, label, created_us, revoked_us"
+    _CREDENTIAL_COLUMNS = "key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version"
 
     @staticmethod
     def _credential(row: Sequence[Any]) -> Credential:
-        key, tenant, secret_hash, scopes, label, created_us, revoked_us = row
-        return Credential(key, tenant, secret_hash, tuple(json.loads(scopes)), label, created_us, revoked_us)
+        key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version = row
+        return Credential(
+            key, tenant, secret_hash, tuple(json.loads(scopes)), label, created_us, revoked_us, xapi_version
+        )
 
     def get_credential(self, key: str) -> Credential | None:
         with self._guard():

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from auth.credentials import issue_credential
 from lrs.errors import StorageUnavailableError
 from tests.api.conftest import World, XAPIClient, basic, make_world
 from tests.factories import ACTIVITY, make_agent, make_statement
@@ -84,18 +85,30 @@ def test_a1_write_without_version_header_is_400_with_header_and_stores_nothing(w
     world.a.version = "1.0.3"
     assert response.status_code == 400
     assert "X-Experience-API-Version" in response.get_json()["message"]
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"  # the credential's default version
     assert count(world) == before
     assert_not_stored(world, statement["id"])
 
 
-def test_a1_read_without_version_header_is_400_with_header(world: World) -> None:
+@pytest.mark.parametrize("client_version", ["1.0.3", "2.0.0"])
+def test_a1_read_without_version_header_is_400_in_the_callers_version(world: World, client_version: str) -> None:
     world.a.post(make_statement())
-    world.a.version = None
-    response = world.a.get()
+    issued = issue_credential(world.store, "tenant-a", ["all"], "lms", xapi_version=client_version)
+    client = XAPIClient(world.app.test_client(), basic(issued.key, issued.secret), version=None)
+    response = client.get()
     assert response.status_code == 400
     assert "statements" not in response.get_json()
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert response.headers["X-Experience-API-Version"] == client_version
+    bad_header = client.get(headers={"X-Experience-API-Version": "1.1.0"})
+    assert bad_header.status_code == 400
+    assert bad_header.headers["X-Experience-API-Version"] == client_version
+
+
+def test_a1_unauthenticated_request_without_version_header_gets_the_latest_version(world: World) -> None:
+    anonymous = XAPIClient(world.app.test_client(), None, version=None)
+    response = anonymous.get()
+    assert response.status_code == 400
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
 
 
 @pytest.mark.parametrize("version", ["1.0.1", "1.0.2", "2.0.1", "2.0.17"])

@@ -357,6 +357,10 @@ def test_tenants_and_credentials(store: Store) -> None:
     assert store.get_credential("k2") is None
     assert store.list_credentials("kemenkeu") == [credential]
     assert store.list_credentials("bkn") == []
+    speaks_103 = Credential("k3", "bkn", "scrypt$y", ("all",), "", 6, xapi_version="1.0.3")
+    store.add_credential(speaks_103)
+    assert store.get_credential("k3") == speaks_103
+    assert credential.xapi_version == "2.0.0"
 
 
 def test_filters_with_unknown_keys_return_nothing(store: Store) -> None:
