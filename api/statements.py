@@ -119,14 +119,19 @@ class Statements(MethodView):
                 statement_format=parsed.format,
                 languages=languages,
                 restrict_keys=restrict,
+                reader_version=req.version,
             )
             response = _as_attachments_response(text) if parsed.attachments else _json_response(text)
             response.headers["Last-Modified"] = http_date(stored_us)
             return response
         if isinstance(parsed, MoreRequest):
-            result, flt = service.query(caller.tenant, more=parsed.token, languages=languages, restrict_keys=restrict)
+            result, flt = service.query(
+                caller.tenant, more=parsed.token, languages=languages, restrict_keys=restrict, reader_version=req.version
+            )
         else:
-            result, flt = service.query(caller.tenant, parsed, languages=languages, restrict_keys=restrict)
+            result, flt = service.query(
+                caller.tenant, parsed, languages=languages, restrict_keys=restrict, reader_version=req.version
+            )
         more = f"{request.script_root}/xapi/statements?more={result.more_token}" if result.more_token else ""
         text = '{"statements":[' + ",".join(result.statements_json) + '],"more":"' + more + '"}'
         response = _as_attachments_response(text) if flt.attachments else _json_response(text)

@@ -20,7 +20,8 @@ from lrs.statement_fields import activity_definitions, is_voiding, query_keys, s
 from lrs.statement_format import activity_ids_in, to_canonical, to_ids
 from lrs.statement_query import NoMatch, StatementFilter, to_storage_query
 from lrs.storage.port import StatementRecord, Store, StoredStatement
-from lrs.timeutil import now_us
+from lrs.timeutil import now_us, utc_text
+from lrs.versions import V2, for_reader
 
 _INSERT_ATTEMPTS = 5
 
@@ -55,6 +56,15 @@ def _with_context_activity_arrays(statement: Mapping[str, Any]) -> dict[str, Any
     return result
 
 
+def _normalise_timestamps(statement: dict[str, Any]) -> None:
+    """Timestamps are stored in UTC (xAPI: convert rather than reject), also a SubStatement's."""
+    if isinstance(statement.get("timestamp"), str):
+        statement["timestamp"] = utc_text(statement["timestamp"])
+    obj = statement.get("object")
+    if isinstance(obj, Mapping) and obj.get("objectType") == "SubStatement" and isinstance(obj.get("timestamp"), str):
+        statement["object"] = {**obj, "timestamp": utc_text(obj["timestamp"])}
+
+
 def prepare(
     statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str
 ) -> tuple[str, dict[str, Any], StatementRecord]:
@@ -65,6 +75,7 @@ def prepare(
     enriched.update((k, v) for k, v in normalised.items() if k not in ("id", "stored", "authority"))
     enriched["authority"] = dict(authority)
     enriched.setdefault("version", default_version)
+    _normalise_timestamps(enriched)
     needs_timestamp = "timestamp" not in enriched
     record = StatementRecord(
         statement_id=statement_id,
@@ -134,13 +145,14 @@ class StatementService:
         statement_format: str = "exact",
         languages: Sequence[str] = (),
         restrict_keys: Sequence[str] = (),
+        reader_version: str = V2,
     ) -> tuple[str, int]:
         """One statement by id (``voided=True`` for ``voidedStatementId``): (JSON text, stored_us)."""
         found = self.store.get_statement(tenant, statement_id.lower())
         if found is None or found.voided != voided or not self._allowed(tenant, found, restrict_keys):
             which = "voided statement" if voided else "statement"
             raise NotFoundError(f"no {which} with id {statement_id}")
-        return self._render(tenant, [found], statement_format, languages)[0], found.stored_us
+        return self._render(tenant, [found], statement_format, languages, reader_version)[0], found.stored_us
 
     def _allowed(self, tenant: str, found: StoredStatement, restrict_keys: Sequence[str]) -> bool:
         if not restrict_keys:
@@ -156,6 +168,7 @@ class StatementService:
         more: str | None = None,
         languages: Sequence[str] = (),
         restrict_keys: Sequence[str] = (),
+        reader_version: str = V2,
     ) -> tuple[QueryResult, StatementFilter]:
         """Run a query, or continue one from its ``more`` cursor."""
         consistent = self.store.consistent_through_us()  # before reading: it must not cover unread writes
@@ -179,17 +192,26 @@ class StatementService:
         token = None
         if page.next_after is not None:
             token = self.cursors.encode(Cursor(tenant, flt, page.next_after, snapshot))
-        rendered = self._render(tenant, page.statements, flt.format, languages)
+        rendered = self._render(tenant, page.statements, flt.format, languages, reader_version)
         return QueryResult(rendered, token, consistent), flt
 
     def _render(
-        self, tenant: str, found: Sequence[StoredStatement], statement_format: str, languages: Sequence[str]
+        self,
+        tenant: str,
+        found: Sequence[StoredStatement],
+        statement_format: str,
+        languages: Sequence[str],
+        reader_version: str,
     ) -> list[str]:
+        """Statements in the requested format, downgraded for 1.0.3 readers (see lrs.versions)."""
         if statement_format == "exact":
-            return [s.body for s in found]
-        parsed = [json.loads(s.body) for s in found]
-        if statement_format == "ids":
-            return [dumps(to_ids(s)) for s in parsed]
-        wanted = sorted({activity_id for s in parsed for activity_id in activity_ids_in(s)})
-        definitions = self.store.get_activity_definitions(tenant, wanted) if wanted else {}
-        return [dumps(to_canonical(s, definitions, languages)) for s in parsed]
+            texts = [s.body for s in found]
+        else:
+            parsed = [json.loads(s.body) for s in found]
+            if statement_format == "ids":
+                texts = [dumps(to_ids(s)) for s in parsed]
+            else:
+                wanted = sorted({activity_id for s in parsed for activity_id in activity_ids_in(s)})
+                definitions = self.store.get_activity_definitions(tenant, wanted) if wanted else {}
+                texts = [dumps(to_canonical(s, definitions, languages)) for s in parsed]
+        return [for_reader(text, reader_version) for text in texts]

@@ -99,3 +99,23 @@ def parse_instant_us(value: object) -> int | None:
         return to_us(instant_of(match))
     except (ValueError, OverflowError):
         return None
+
+
+def utc_text(value: str) -> str:
+    """A timestamp rewritten in UTC, ISO 8601 extended format with a 'Z' (xAPI: the LRS converts rather than
+    rejects non-UTC timestamps).  The fraction digits are kept exactly as sent, so no precision is lost; a
+    timestamp without a zone is read as UTC, as comparisons already do.  Anything unparseable is returned as is.
+    """
+    match = match_timestamp(value, rfc3339=True)
+    if match is None:
+        return value
+    fraction = match.group(7)
+    whole = re.sub(r"[.,]\d+", "", value, count=1) if fraction else value
+    whole_match = match_timestamp(whole, rfc3339=True)
+    try:
+        moment = instant_of(whole_match) if whole_match else None
+    except (ValueError, OverflowError):
+        return value
+    if moment is None:
+        return value
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
