@@ -1,0 +1,36 @@
+"""The xAPI Agents resource: GET and HEAD /xapi/agents?agent=... (Communication 2.4).
+
+Scopes: any of ``all``, ``all/read``, ``statements/read``, ``define`` (1.0.3: "(re)Define Activities and
+Actors").  The Person carries names taken from the tenant's statements, so credentials that cannot read every
+statement (``statements/read/mine``, ``profile``, ``state``, ``statements/write``) get 403.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+
+from api.context import lrs, principal, xrequest
+from api.docs import documented, xapi_blueprint
+from api.docs_resources import AGENTS_ALTERNATE_DOC, AGENTS_GET_DOC
+from api.lookup import alternate_read, json_entity
+from auth.scopes import ALL, ALL_READ, DEFINE, STATEMENTS_READ
+from lrs.person import get_person
+from validators.lookup_params import parse_agents_get
+
+READ_SCOPES = (ALL, ALL_READ, STATEMENTS_READ, DEFINE)
+
+
+@xapi_blueprint.route("/agents")
+class Agents(MethodView):
+    @documented(AGENTS_GET_DOC)
+    def get(self) -> Response:
+        caller = principal()
+        caller.require(*READ_SCOPES)
+        req = xrequest()
+        agent = parse_agents_get(req.args.items(multi=True), version=req.version)
+        return json_entity(get_person(lrs().store, caller.tenant, agent))
+
+    @documented(AGENTS_ALTERNATE_DOC)
+    def post(self) -> Response:
+        return alternate_read(self.get)
