@@ -60,11 +60,11 @@ def test_round_trip_keeps_the_body_and_adds_stored_and_timestamp(store: Store) -
     assert body["version"] == "1.0.0"
 
 
-def test_client_timestamp_is_kept(store: Store) -> None:
+def test_client_timestamp_is_kept_as_the_same_instant_in_utc(store: Store) -> None:
     statement = make_statement(timestamp="2030-01-01T10:00:00+07:00")
     put(store, A, statement)
     body = json.loads(store.get_statement(A, statement["id"]).body)  # type: ignore[union-attr]
-    assert body["timestamp"] == "2030-01-01T10:00:00+07:00"
+    assert body["timestamp"] == "2030-01-01T03:00:00Z"
     assert body["stored"] != body["timestamp"]
 
 
