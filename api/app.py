@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         api.spec.components.response(
             error.__name__, {"description": f"{error.status} {phrase}", "content": error_content}
         )
-    from api import about, activities, agents, statements  # noqa: F401  (registers the routes on the blueprint)
+    from api import about, activities, agents, documents, statements  # noqa: F401  (registers the routes on the blueprint)
     from api.docs import xapi_blueprint
     from api.health import health_blueprint
 

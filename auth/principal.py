@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auth.scopes import STATEMENTS_READ, STATEMENTS_READ_MINE, STATEMENTS_WRITE
+from auth.scopes import ALL_READ, STATEMENTS_READ, STATEMENTS_READ_MINE, STATEMENTS_WRITE
 from lrs.agents import ifi_key
 from lrs.errors import ForbiddenError
 from lrs.statement_fields import AUTHORITY
@@ -27,6 +27,14 @@ class Principal:
 
     def can_write_statements(self) -> None:
         self.require(STATEMENTS_WRITE)
+
+    def can_read_documents(self, scope: str) -> None:
+        """GET/HEAD on a document resource: its own scope (``state`` or ``profile``) or ``all/read``."""
+        self.require(scope, ALL_READ)
+
+    def can_write_documents(self, scope: str) -> None:
+        """PUT, POST or DELETE on a document resource: its own scope (``state`` or ``profile``)."""
+        self.require(scope)
 
     def statement_read_restriction(self) -> tuple[str, ...]:
         """Keys every statement read must match: none for full readers, the own authority for read/mine."""

@@ -55,6 +55,7 @@ from lrs.definitions import merge_definition
 from lrs.errors import BadRequestError, ConfigurationError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
+from lrs.storage.mongo_documents import MongoDocuments
 from lrs.storage.port import (
     Credential,
     StatementPage,
@@ -205,7 +206,7 @@ class _Written:
     existing: dict[str, str]
 
 
-class MongoStore:
+class MongoStore(MongoDocuments):
     """The MongoDB store.  Takes ownership of ``client`` (``close()`` closes it)."""
 
     def __init__(
@@ -287,6 +288,7 @@ class MongoStore:
                         self._db.create_collection(name)
             for collection, keys, options in INDEXES:
                 self._db[collection].create_index(keys, **options)
+            self._init_documents()
         if self._require_transactions and not self.transactions_enabled():
             raise ConfigurationError(
                 "LRS_MONGO_URI names a standalone MongoDB server, which cannot make a batch of statements atomic;"

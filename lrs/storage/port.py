@@ -100,6 +100,35 @@ class Credential:
     xapi_version: str = "2.0.0"
 
 
+# documents (State, Activity Profile and Agent Profile resources) ------------------------------------------
+DOCUMENT_KINDS = ("state", "activity_profile", "agent_profile")
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """Where a document lives: its resource (``kind``) and the context the resource scopes ids to.
+
+    Unused parts are ``""``: an Activity Profile has no ``agent``, an Agent Profile no ``activity_id``, and only
+    State documents have a ``registration``.  ``agent`` is the IFI key of the Agent (``lrs.agents.ifi_key``).
+    ``registration`` ``None`` means "no registration" for a single document and "any registration" when listing
+    or deleting every document of the context.
+    """
+
+    kind: str  # one of DOCUMENT_KINDS
+    activity_id: str = ""
+    agent: str = ""
+    registration: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    document_id: str
+    content: bytes  # exactly the stored bytes
+    content_type: str  # the Content-Type the document was stored with
+    etag: str  # lowercase hex SHA-1 of ``content`` (without quotes)
+    updated_us: int  # microseconds since the Unix epoch, UTC: when the document last changed
+
+
 class Store(Protocol):
     """The storage port."""
 
@@ -152,3 +181,23 @@ class Store(Protocol):
 
     def count_statements(self, tenant: str) -> int:
         """Number of stored statements of the tenant, voided ones included (for tests and operators)."""
+
+    # documents ------------------------------------------------------------------------------------
+    # Values (ids, IRIs, agent keys) are matched literally, never as patterns, operators or field paths.
+    def get_document(self, tenant: str, context: DocumentContext, document_id: str) -> Document | None: ...
+
+    def list_documents(self, tenant: str, context: DocumentContext, since_us: int | None = None) -> list[Document]:
+        """Documents of the context (any registration when ``context.registration`` is None) updated strictly
+        after ``since_us``, oldest first; ``content`` is left empty (b"")."""
+
+    def write_document(
+        self, tenant: str, context: DocumentContext, document: Document, *, expected_etag: str | None
+    ) -> bool:
+        """Compare-and-swap: create the document when ``expected_etag`` is None and it does not exist, or replace
+        it when its current ETag equals ``expected_etag``.  False (nothing written) when the condition fails."""
+
+    def delete_document(self, tenant: str, context: DocumentContext, document_id: str, *, expected_etag: str) -> bool:
+        """Delete the document if its current ETag equals ``expected_etag``; False otherwise (nothing deleted)."""
+
+    def delete_documents(self, tenant: str, context: DocumentContext) -> int:
+        """Delete every document of the context (any registration when ``context.registration`` is None)."""

@@ -40,6 +40,7 @@ from lrs.storage.port import (
     StoredStatement,
     Tenant,
 )
+from lrs.storage.sqlite_documents import SQLiteDocuments
 from lrs.timeutil import stored_now_us
 
 _SCHEMA = """
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS activities (
 """
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteDocuments):
     """The embedded store.  One connection per thread; safe across processes sharing the file."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
@@ -136,6 +137,7 @@ class SQLiteStore:
         with self._guard():
             conn = self._conn()
             conn.executescript(_SCHEMA)
+            self._init_documents(conn)
             credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
             if "xapi_version" not in credential_columns:  # stores created before per-credential versions
                 conn.execute("ALTER TABLE credentials ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '2.0.0'")
