@@ -1,0 +1,218 @@
+"""One stored statement -> the compact progress events the projection keeps.
+
+Which training a statement concerns (per training, at most one event per statement; first rule that applies):
+
+1. its **object** is a module of the training -> ``activity`` = that module, ``direct`` = True;
+2. its object is the training's **course** activity -> ``activity`` = ``""`` (the course), ``direct`` = True;
+3. a module of the training is in ``context.contextActivities.parent`` or ``grouping`` (in that order) ->
+   that module, ``direct`` = False (e.g. a quiz question whose parent is the quiz);
+4. the course is in ``parent`` or ``grouping`` (cmi5 statements carry the course there) -> ``""``, not direct.
+
+Only ``direct`` events can complete a module or the course, or carry the score that a passing rule judges;
+every event counts as activity (participation, first/last activity, time spent).
+
+A statement that concerns no training is **standalone** (microlearning): it yields one event with ``training``
+``""`` whose ``activity`` is its *unit*, the first ``parent`` activity when there is one (a quiz question counts
+towards its quiz) and otherwise its object, and only when it can contribute time: it has a ``result.duration``
+or a cmi5 session id.  Standalone statements without either would never change a report, so they yield nothing.
+
+Never any event: voiding statements (the projection removes the events of their target instead, see
+:func:`voided_target`), statements whose actor has no IFI (Anonymous Groups), and statements whose object is not
+an Activity (Agents, StatementRefs, SubStatements).
+
+The learner is the actor's IFI key (:func:`lrs.agents.ifi_key`); the time is the statement's ``timestamp``
+(the LRS sets it when the client did not), else ``stored``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from lrs.agents import ifi_key
+from lrs.progress.durations import duration_ms
+from lrs.progress.training import Training
+from lrs.progress.verbs import verb_token
+from lrs.statement_fields import is_voiding, statement_ref_target
+from lrs.timeutil import parse_instant_us
+
+SESSION_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+STANDALONE = ""  # the ``training`` of microlearning events
+COURSE = ""  # the ``activity`` of events about the training's course activity
+MAX_SESSION_ID = 256  # longer session ids are cut (they only group statements)
+
+# Record keys (short: events are what the projection stores, one per statement and training).
+_FIELDS = (
+    ("statement_id", "s"),
+    ("training", "t"),
+    ("learner", "l"),
+    ("activity", "a"),
+    ("direct", "d"),
+    ("verb", "v"),
+    ("at_us", "ts"),
+    ("scaled", "sc"),
+    ("duration_ms", "du"),
+    ("session", "se"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """What one statement says about one learner's progress in one training (or standalone activity)."""
+
+    statement_id: str
+    training: str  # training id; STANDALONE ("") for microlearning
+    learner: str  # IFI key of the actor
+    activity: str  # module IRI, COURSE ("") for the course; standalone: the unit activity IRI
+    direct: bool  # the statement's object is this module (or the course)
+    verb: str  # verb token (lrs.progress.verbs.verb_token)
+    at_us: int  # statement timestamp, microseconds since the epoch (UTC)
+    scaled: float | None = None  # result.score.scaled, or (raw - min) / (max - min)
+    duration_ms: int | None = None  # result.duration
+    session: str | None = None  # cmi5 session id (context extension)
+
+    def to_record(self) -> dict[str, Any]:
+        """A compact dict (short keys, unset optional fields left out) for storage."""
+        record: dict[str, Any] = {}
+        for name, short in _FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                record[short] = value
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ProgressEvent:
+        return cls(**{name: record[short] for name, short in _FIELDS if short in record})
+
+
+class TrainingIndex:
+    """Activity IRI -> the (training id, module IRI or COURSE) pairs it stands for, for one tenant's trainings."""
+
+    def __init__(self, trainings: Iterable[Training]) -> None:
+        by_activity: dict[str, list[tuple[str, str]]] = {}
+        for training in sorted(trainings, key=lambda item: item.id):
+            by_activity.setdefault(training.course, []).append((training.id, COURSE))
+            for module in training.modules:
+                by_activity.setdefault(module.id, []).append((training.id, module.id))
+        self._by_activity = {iri: tuple(pairs) for iri, pairs in by_activity.items()}
+
+    def lookup(self, activity_id: str) -> Sequence[tuple[str, str]]:
+        return self._by_activity.get(activity_id, ())
+
+    def __bool__(self) -> bool:
+        return bool(self._by_activity)
+
+
+def voided_target(statement: Mapping[str, Any]) -> str | None:
+    """The id (lowercase) of the statement a voiding statement voids, else None: its events must go."""
+    return statement_ref_target(statement) if is_voiding(statement) else None
+
+
+def events_for_statement(statement: Mapping[str, Any], index: TrainingIndex) -> list[ProgressEvent]:
+    """The progress events of one stored statement (see the module docstring for the rules)."""
+    if is_voiding(statement):
+        return []
+    actor = statement.get("actor")
+    learner = ifi_key(actor) if isinstance(actor, Mapping) else None
+    obj = statement.get("object")
+    if learner is None or not isinstance(obj, Mapping) or obj.get("objectType", "Activity") != "Activity":
+        return []
+    object_id = obj.get("id")
+    if not isinstance(object_id, str):
+        return []
+    context = statement.get("context")
+    context = context if isinstance(context, Mapping) else {}
+    context_ids = _context_activity_ids(context)
+    matches = _training_matches(object_id, context_ids, index)
+    result = statement.get("result")
+    result = result if isinstance(result, Mapping) else {}
+    duration = duration_ms(result.get("duration"))
+    session = _session_id(context)
+    if not matches:
+        if duration is None and session is None:
+            return []
+        parents = context_ids[0]
+        unit = parents[0] if parents else object_id
+        matches = {STANDALONE: (unit, unit == object_id)}
+    statement_id = str(statement.get("id", "")).lower()
+    verb = statement.get("verb")
+    verb_id = verb.get("id") if isinstance(verb, Mapping) else None
+    token = verb_token(verb_id) if isinstance(verb_id, str) else ""
+    at_us = parse_instant_us(statement.get("timestamp"))
+    if at_us is None:
+        at_us = parse_instant_us(statement.get("stored")) or 0
+    scaled = _scaled(result.get("score"))
+    return [
+        ProgressEvent(
+            statement_id=statement_id,
+            training=training_id,
+            learner=learner,
+            activity=activity,
+            direct=direct,
+            verb=token,
+            at_us=at_us,
+            scaled=scaled,
+            duration_ms=duration,
+            session=session,
+        )
+        for training_id, (activity, direct) in sorted(matches.items())
+    ]
+
+
+def _training_matches(
+    object_id: str, context_ids: tuple[list[str], list[str]], index: TrainingIndex
+) -> dict[str, tuple[str, bool]]:
+    """training id -> (activity, direct), by the precedence of the module docstring."""
+    if not index:
+        return {}
+    found: dict[str, tuple[str, bool]] = {}
+    for training_id, activity in index.lookup(object_id):
+        found[training_id] = (activity, True)
+    for ids in context_ids:
+        for iri in ids:
+            for training_id, activity in index.lookup(iri):
+                current = found.get(training_id)
+                if current is None or (not current[1] and current[0] == COURSE and activity != COURSE):
+                    found[training_id] = (activity, False)
+    return found
+
+
+def _context_activity_ids(context: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The ids of ``parent`` and of ``grouping`` context activities (a single object or a list)."""
+    activities = context.get("contextActivities")
+    if not isinstance(activities, Mapping):
+        return [], []
+    parent = _ids(activities.get("parent"))
+    grouping = _ids(activities.get("grouping"))
+    return parent, grouping
+
+
+def _ids(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    return [item["id"] for item in items if isinstance(item, Mapping) and isinstance(item.get("id"), str)]
+
+
+def _session_id(context: Mapping[str, Any]) -> str | None:
+    extensions = context.get("extensions")
+    value = extensions.get(SESSION_EXTENSION) if isinstance(extensions, Mapping) else None
+    if isinstance(value, str) and value:
+        return value[:MAX_SESSION_ID]
+    return None
+
+
+def _scaled(score: object) -> float | None:
+    """``scaled`` when given, else ``(raw - min) / (max - min)`` when all three are numbers, else None."""
+    if not isinstance(score, Mapping):
+        return None
+    scaled = score.get("scaled")
+    if _is_number(scaled):
+        return float(scaled)
+    raw, low, high = score.get("raw"), score.get("min"), score.get("max")
+    if _is_number(raw) and _is_number(low) and _is_number(high) and high > low:
+        return round((raw - low) / (high - low), 6)
+    return None
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
