@@ -52,11 +52,19 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 _BOOL = {"type": "string", "enum": ["true", "false"]}
 _STATEMENT = {"$ref": "#/components/schemas/Statement"}
+_MULTIPART = {
+    "schema": {"type": "string", "format": "binary"},
+    "description": "RFC 2046 multipart/mixed: the JSON first, then one part per attachment content, each with"
+    " X-Experience-API-Hash (its sha2) and Content-Transfer-Encoding: binary (xAPI Communication 1.5.2)",
+}
 
 STATEMENT_PUT_DOC: dict[str, Any] = {
     "summary": "Store one statement under the given id",
     "parameters": [VERSION_HEADER, {**_query("statementId", "UUID of the statement"), "required": True}],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": _STATEMENT}}},
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _STATEMENT}, "multipart/mixed": _MULTIPART},
+    },
     "responses": {
         "204": {"description": "Stored, or already stored with the same content"},
         **_errors(400, 401, 403, 409, 413, 503),
@@ -68,7 +76,10 @@ STATEMENT_POST_DOC: dict[str, Any] = {
     "parameters": [VERSION_HEADER],
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"oneOf": [_STATEMENT, {"type": "array", "items": _STATEMENT}]}}},
+        "content": {
+            "application/json": {"schema": {"oneOf": [_STATEMENT, {"type": "array", "items": _STATEMENT}]}},
+            "multipart/mixed": _MULTIPART,
+        },
     },
     "responses": {
         "200": {
@@ -107,7 +118,8 @@ STATEMENT_GET_DOC: dict[str, Any] = {
             "content": {
                 "application/json": {
                     "schema": {"oneOf": [_STATEMENT, {"$ref": "#/components/schemas/StatementResult"}]}
-                }
+                },
+                "multipart/mixed": _MULTIPART,
             },
         },
         **_errors(400, 401, 403, 404, 503),

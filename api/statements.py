@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import Response, request
@@ -10,10 +10,13 @@ from flask.views import MethodView
 
 from api.context import lrs, principal, xrequest
 from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, documented, xapi_blueprint
+from lrs.attachments import multipart_body
 from lrs.errors import BadRequestError, PayloadTooLargeError
 from lrs.jsontext import loads
 from lrs.statement_format import parse_accept_language
 from lrs.timeutil import http_date, iso_us
+from validators.multipart import Part, collect_attachments, open_upload
+from validators.signature import check_signatures
 from validators.statement import validate_statements
 from validators.statement_params import (
     MoreRequest,
@@ -24,33 +27,23 @@ from validators.statement_params import (
 
 blp = xapi_blueprint
 
-SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
-
 
 def _json_response(text: str, status: int = 200) -> Response:
     return Response(text, status=status, mimetype="application/json")
 
 
-def _reject_unsupported_attachments(statements: list[dict[str, Any]]) -> None:
-    for index, statement in enumerate(statements):
-        for position, attachment in enumerate(statement.get("attachments") or ()):
-            path = f"statements[{index}].attachments[{position}]"
-            if attachment.get("usageType") == SIGNATURE_USAGE:
-                raise BadRequestError(f"{path}: signed statements are not accepted yet", errors={"path": path})
-            if "fileUrl" not in attachment:
-                raise BadRequestError(
-                    f"{path}: attachment content (multipart/mixed) is not accepted yet; use fileUrl",
-                    errors={"path": path},
-                )
-
-
-def _statements_from_body(*, single: bool) -> list[dict[str, Any]]:
+def _statements_from_body(*, single: bool) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    """The validated statements and their attachment content (lowercase sha2 → bytes) of a PUT or POST."""
     req = xrequest()
+    parts: Iterator[Part] = iter(())
     if req.mimetype == "multipart/mixed":
-        raise BadRequestError("multipart/mixed requests (attachments) are not accepted yet; send application/json")
-    if req.mimetype != "application/json":
-        raise BadRequestError(f"Content-Type must be application/json, not {req.mimetype or 'missing'!r}")
-    payload = loads(req.body)
+        body, parts = open_upload(req.headers.get("Content-Type"), req.body)
+    elif req.mimetype == "application/json":
+        body = req.body
+    else:
+        found = req.mimetype or "missing"
+        raise BadRequestError(f"Content-Type must be application/json or multipart/mixed, not {found!r}")
+    payload = loads(body)
     if single and not isinstance(payload, dict):
         raise BadRequestError("PUT /statements takes a single statement object")
     if isinstance(payload, list) and len(payload) > lrs().settings.max_batch:
@@ -58,8 +51,17 @@ def _statements_from_body(*, single: bool) -> list[dict[str, Any]]:
             f"a batch may hold at most {lrs().settings.max_batch} statements, this one has {len(payload)}"
         )
     statements = validate_statements(payload, version=req.version)
-    _reject_unsupported_attachments(statements)
-    return statements
+    limit = lrs().settings.max_attachment_bytes
+    return statements, collect_attachments(statements, parts, max_attachment_bytes=limit)
+
+
+def _store(statements: list[dict[str, Any]], contents: dict[str, bytes]) -> list[str]:
+    """Check the signatures, then store the batch with its attachment content."""
+    check_signatures(statements, contents, version=xrequest().version)
+    caller = principal()
+    return lrs().statements.store_statements(
+        caller.tenant, statements, authority=caller.authority, default_version=_default_version(), attachments=contents
+    )
 
 
 def _default_version() -> str:
@@ -73,14 +75,12 @@ class Statements(MethodView):
         caller = principal()
         caller.can_write_statements()
         statement_id = parse_statement_put(xrequest().args.items(multi=True))
-        statements = _statements_from_body(single=True)
+        statements, contents = _statements_from_body(single=True)
         body_id = statements[0].get("id")
         if body_id is not None and str(body_id).lower() != statement_id:
             raise BadRequestError("the statement's id does not match the statementId parameter", errors={"path": "id"})
         statements[0] = {**statements[0], "id": statement_id}
-        lrs().statements.store_statements(
-            caller.tenant, statements, authority=caller.authority, default_version=_default_version()
-        )
+        _store(statements, contents)
         return Response(status=204)
 
     @documented(STATEMENT_POST_DOC)
@@ -97,10 +97,7 @@ class Statements(MethodView):
         if xrequest().args:
             name = next(iter(xrequest().args))
             raise BadRequestError(f"unknown query parameter '{name}' for POST /statements", errors={"path": name})
-        statements = _statements_from_body(single=False)
-        ids = lrs().statements.store_statements(
-            caller.tenant, statements, authority=caller.authority, default_version=_default_version()
-        )
+        ids = _store(*_statements_from_body(single=False))
         return _json_response("[" + ",".join(f'"{i}"' for i in ids) + "]")
 
     @documented(STATEMENT_GET_DOC)
@@ -121,12 +118,16 @@ class Statements(MethodView):
                 restrict_keys=restrict,
                 reader_version=req.version,
             )
-            response = _as_attachments_response(text) if parsed.attachments else _json_response(text)
+            response = _as_attachments_response(text, [text]) if parsed.attachments else _json_response(text)
             response.headers["Last-Modified"] = http_date(stored_us)
             return response
         if isinstance(parsed, MoreRequest):
             result, flt = service.query(
-                caller.tenant, more=parsed.token, languages=languages, restrict_keys=restrict, reader_version=req.version
+                caller.tenant,
+                more=parsed.token,
+                languages=languages,
+                restrict_keys=restrict,
+                reader_version=req.version,
             )
         else:
             result, flt = service.query(
@@ -134,15 +135,15 @@ class Statements(MethodView):
             )
         more = f"{request.script_root}/xapi/statements?more={result.more_token}" if result.more_token else ""
         text = '{"statements":[' + ",".join(result.statements_json) + '],"more":"' + more + '"}'
-        response = _as_attachments_response(text) if flt.attachments else _json_response(text)
+        response = _as_attachments_response(text, result.statements_json) if flt.attachments else _json_response(text)
         response.headers["X-Experience-API-Consistent-Through"] = iso_us(result.consistent_through_us)
         return response
 
 
-def _as_attachments_response(text: str) -> Response:
-    """``attachments=true``: multipart/mixed whose first part is the JSON (no attachment data is stored yet)."""
-    boundary = uuid.uuid4().hex
-    body = f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{text}\r\n--{boundary}--\r\n".encode()
-    response = Response(body, status=200, mimetype="multipart/mixed")
-    response.headers["Content-Type"] = f"multipart/mixed; boundary={boundary}"
+def _as_attachments_response(text: str, statements_json: Sequence[str]) -> Response:
+    """``attachments=true``: multipart/mixed, the JSON first, then the stored content of each attachment."""
+    parts = lrs().statements.attachment_parts(principal().tenant, statements_json)
+    content_type, body = multipart_body(text, parts)
+    response = Response(body, status=200)
+    response.headers["Content-Type"] = content_type
     return response

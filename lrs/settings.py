@@ -29,6 +29,7 @@ class Settings:
     mongo_max_time_ms: int = 5000
     mongo_allow_standalone: bool = False
     max_body_bytes: int = 16 * 1024 * 1024
+    max_attachment_bytes: int = 8 * 1024 * 1024
     max_batch: int = 1000
     query_limit_default: int = 100
     query_limit_max: int = 500
@@ -57,6 +58,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "`true` to run on a standalone MongoDB server (batches are then compensated, not transactional)",
     ),
     "LRS_MAX_BODY_BYTES": ("max_body_bytes", "Largest accepted request body; larger ones get 413"),
+    "LRS_MAX_ATTACHMENT_BYTES": (
+        "max_attachment_bytes",
+        "Largest attachment part of a multipart/mixed statement request; larger ones get 413"
+        " (the whole request is also bounded by LRS_MAX_BODY_BYTES)",
+    ),
     "LRS_MAX_BATCH": ("max_batch", "Most statements accepted in one POST; more get 413"),
     "LRS_QUERY_LIMIT_DEFAULT": ("query_limit_default", "Statements per page when `limit` is absent or 0"),
     "LRS_QUERY_LIMIT_MAX": ("query_limit_max", "Largest page; larger `limit` values are clamped"),
@@ -65,7 +71,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "LRS_LOG_LEVEL": ("log_level", "Python log level"),
 }
 
-_INT_FIELDS = {"mongo_max_time_ms", "max_body_bytes", "max_batch", "query_limit_default", "query_limit_max"}
+_INT_FIELDS = {
+    "mongo_max_time_ms",
+    "max_body_bytes",
+    "max_attachment_bytes",
+    "max_batch",
+    "query_limit_default",
+    "query_limit_max",
+}
 
 
 def _positive_int(name: str, raw: str) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from lrs.attachments import attachment_refs, content_types
 from lrs.comparison import same_statement
 from lrs.cursor import Cursor, CursorCodec
 from lrs.errors import BadRequestError, ConflictError, NotFoundError, StorageUnavailableError
@@ -106,11 +107,14 @@ class StatementService:
         *,
         authority: Mapping[str, Any],
         default_version: str = "1.0.0",
+        attachments: Mapping[str, bytes] | None = None,
     ) -> list[str]:
         """Store a batch atomically; returns the ids in request order.
 
         Re-sending a statement that is already stored (same id, same content) is not an error and changes
         nothing; the same id with different content is a 409 and nothing of the batch is stored.
+        ``attachments`` (lowercase sha2 → content, already checked against the statements) are stored with
+        the statements that declare them.
         """
         prepared = [prepare(s, authority=authority, default_version=default_version) for s in statements]
         ids = [statement_id for statement_id, _, _ in prepared]
@@ -119,7 +123,10 @@ class StatementService:
             raise BadRequestError(f"the batch contains statement id {duplicate} more than once")
         pending = {statement_id: (enriched, record) for statement_id, enriched, record in prepared}
         for _ in range(_INSERT_ATTEMPTS):
-            existing = self.store.insert_statements(tenant, [record for _, record in pending.values()])
+            records = [record for _, record in pending.values()]
+            wanted = {ref.sha2 for enriched, _ in pending.values() for ref in attachment_refs(enriched)}
+            contents = {sha2: content for sha2, content in (attachments or {}).items() if sha2 in wanted}
+            existing = self.store.insert_statements(tenant, records, contents)
             if not existing:
                 return ids
             for statement_id, body in existing.items():
@@ -194,6 +201,13 @@ class StatementService:
             token = self.cursors.encode(Cursor(tenant, flt, page.next_after, snapshot))
         rendered = self._render(tenant, page.statements, flt.format, languages, reader_version)
         return QueryResult(rendered, token, consistent), flt
+
+    def attachment_parts(self, tenant: str, statements_json: Sequence[str]) -> list[tuple[str, str, bytes]]:
+        """``(sha2, contentType, content)`` of each distinct attachment of these statements whose content is
+        stored for this tenant (``attachments=true``)."""
+        types = content_types(json.loads(text) for text in statements_json)
+        stored = self.store.get_attachments(tenant, list(types)) if types else {}
+        return [(sha2, content_type, stored[sha2]) for sha2, content_type in types.items() if sha2 in stored]
 
     def _render(
         self,

@@ -55,6 +55,7 @@ from lrs.definitions import merge_definition
 from lrs.errors import BadRequestError, ConfigurationError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
+from lrs.storage.mongo_attachments import MongoAttachments
 from lrs.storage.mongo_documents import MongoDocuments
 from lrs.storage.port import (
     Credential,
@@ -81,7 +82,7 @@ _MAX_TIME_MS_EXPIRED = 50  # server error code behind ExecutionTimeout
 _DUPLICATE_KEY = 11000
 _STATEMENT_FIELDS = {"_id": 1, "statement_id": 1, "body": 1, "stored_us": 1, "voided": 1}
 
-COLLECTIONS = ("statements", "activities", "tenants", "credentials", "meta")
+COLLECTIONS = ("statements", "activities", "tenants", "credentials", "meta", "attachments")
 # Index specifications: (collection, keys, options).  Created by init_schema; creating them again is a no-op.
 INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("statements", [("tenant", ASCENDING), ("statement_id", ASCENDING)], {"unique": True}),
@@ -96,6 +97,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     ("credentials", [("key", ASCENDING)], {"unique": True}),
     ("credentials", [("tenant", ASCENDING), ("created_us", ASCENDING)], {}),
     ("tenants", [("slug", ASCENDING)], {"unique": True}),
+    ("attachments", [("tenant", ASCENDING), ("sha2", ASCENDING), ("n", ASCENDING)], {"unique": True}),
 )
 
 
@@ -206,7 +208,7 @@ class _Written:
     existing: dict[str, str]
 
 
-class MongoStore(MongoDocuments):
+class MongoStore(MongoDocuments, MongoAttachments):
     """The MongoDB store.  Takes ownership of ``client`` (``close()`` closes it)."""
 
     def __init__(
@@ -427,7 +429,9 @@ class MongoStore(MongoDocuments):
         return [self._credential(doc) for doc in docs]
 
     # statements: writing ---------------------------------------------------------------------------
-    def insert_statements(self, tenant: str, records: Sequence[StatementRecord]) -> dict[str, str]:
+    def insert_statements(
+        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+    ) -> dict[str, str]:
         if not records:
             return {}
         ids = [record.statement_id for record in records]
@@ -436,7 +440,7 @@ class MongoStore(MongoDocuments):
         with _translate_errors("insert_statements"):
             for _ in range(MAX_DUPLICATE_RETRIES):
                 try:
-                    return self._atomic(lambda unit: self._write_batch(unit, tenant, records)).existing
+                    return self._atomic(lambda unit: self._write_batch(unit, tenant, records, attachments)).existing
                 except (DuplicateKeyError, BulkWriteError) as exc:
                     if not _is_duplicate_key(exc):
                         raise
@@ -469,7 +473,13 @@ class MongoStore(MongoDocuments):
         )
         return int(doc["stored_us"])
 
-    def _write_batch(self, unit: _Unit, tenant: str, records: Sequence[StatementRecord]) -> _Written:
+    def _write_batch(
+        self,
+        unit: _Unit,
+        tenant: str,
+        records: Sequence[StatementRecord],
+        attachments: Mapping[str, bytes] | None = None,
+    ) -> _Written:
         session = unit.session
         ids = [record.statement_id for record in records]
         existing = self._existing_bodies(tenant, ids, session=session)
@@ -540,6 +550,7 @@ class MongoStore(MongoDocuments):
         frontier = {r.statement_id: {k for k in effective[r.statement_id] if is_inheritable(k)} for r in records}
         self._propagate_references(unit, tenant, frontier)
         self._merge_definitions(unit, tenant, records)
+        self._insert_attachments(unit, tenant, attachments)
         return _Written({})
 
     def _repair_effects(self, unit: _Unit, tenant: str, ids: Sequence[str]) -> None:

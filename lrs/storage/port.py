@@ -160,12 +160,19 @@ class Store(Protocol):
     def list_credentials(self, tenant: str) -> list[Credential]: ...
 
     # statements -----------------------------------------------------------------------------------
-    def insert_statements(self, tenant: str, records: Sequence[StatementRecord]) -> dict[str, str]:
+    def insert_statements(
+        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+    ) -> dict[str, str]:
         """Write all records atomically, or none.
 
         Returns ``{}`` when everything was written.  When some ids already exist for this tenant, writes
-        nothing and returns ``{statement_id: existing final body}`` for each of them.
+        nothing and returns ``{statement_id: existing final body}`` for each of them.  ``attachments``
+        (lowercase sha2 → content) are written with the records, in the same all-or-nothing unit, once per
+        tenant and hash: content already stored for the tenant under that hash is kept as it is.
         """
+
+    def get_attachments(self, tenant: str, sha2s: Sequence[str]) -> dict[str, bytes]:
+        """Stored attachment content of this tenant by lowercase sha2 (hashes without content are absent)."""
 
     def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:
         """The statement with this id in this tenant, voided or not (the caller checks ``voided``)."""

@@ -23,7 +23,7 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from lrs.storage.port import (
     StoredStatement,
     Tenant,
 )
+from lrs.storage.sqlite_attachments import SQLiteAttachments
 from lrs.storage.sqlite_documents import SQLiteDocuments
 from lrs.timeutil import stored_now_us
 
@@ -77,7 +78,7 @@ CREATE TABLE IF NOT EXISTS activities (
 """
 
 
-class SQLiteStore(SQLiteDocuments):
+class SQLiteStore(SQLiteDocuments, SQLiteAttachments):
     """The embedded store.  One connection per thread; safe across processes sharing the file."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
@@ -138,6 +139,7 @@ class SQLiteStore(SQLiteDocuments):
             conn = self._conn()
             conn.executescript(_SCHEMA)
             self._init_documents(conn)
+            self._init_attachments(conn)
             credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
             if "xapi_version" not in credential_columns:  # stores created before per-credential versions
                 conn.execute("ALTER TABLE credentials ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '2.0.0'")
@@ -248,7 +250,9 @@ class SQLiteStore(SQLiteDocuments):
         return [self._credential(row) for row in rows]
 
     # statements: writing -------------------------------------------------------------------------
-    def insert_statements(self, tenant: str, records: Sequence[StatementRecord]) -> dict[str, str]:
+    def insert_statements(
+        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+    ) -> dict[str, str]:
         if not records:
             return {}
         new_keys: dict[tuple[str, str], int] = {}
@@ -258,6 +262,7 @@ class SQLiteStore(SQLiteDocuments):
                 stored_us = self._next_stored(conn)
                 self._insert_rows(conn, tenant, records, stored_us, new_keys)
                 self._merge_definitions(conn, tenant, records)
+                self._insert_attachments(conn, tenant, attachments)
         self._key_cache.update(new_keys)  # only ids that were committed
         return existing
 
