@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lrs.progress.events import SESSION_EXTENSION
+from lrs.progress.events import SESSION_EXTENSION, ProgressEvent, TrainingIndex, events_for_statement, voided_target
 from lrs.progress.training import Training
 from lrs.progress.verbs import VERB_IRIS
 from validators.training import parse_training
@@ -490,6 +490,19 @@ def generate(seed: int = 5, learners: int = 40, *, micro_per_learner: int = 4, v
             pending.sort(key=lambda entry: entry[0])
     arrivals.extend(entry[1] for entry in pending)
     return Dataset(trainings=[latsar, pim], statements=arrivals, learners=agents, voided=voided)
+
+
+def live_events(
+    statements: list[dict[str, Any]], trainings: list[Training], *, voided: set[str] | frozenset[str] = frozenset()
+) -> list[ProgressEvent]:
+    """The events of every statement that is neither a voiding statement nor voided (the rebuild path)."""
+    index = TrainingIndex(trainings)
+    return [
+        event
+        for body in statements
+        if voided_target(body) is None and body["id"] not in voided
+        for event in events_for_statement(body, index)
+    ]
 
 
 def _voiding(w: _Writer, target: str, at: datetime) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from lrs.progress.events import STANDALONE, ProgressEvent, TrainingIndex, events_for_statement, voided_target
+from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.hours import (
     DEFAULT_TARGET_CENTI,
     TenantHours,
@@ -20,7 +20,7 @@ from lrs.progress.hours import (
     training_credit,
 )
 from lrs.progress.rules import Status, fold, progress_rows
-from tests.progress_data import SSO_HOMEPAGE, generate, latsar_body
+from tests.progress_data import SSO_HOMEPAGE, generate, latsar_body, live_events
 from validators.training import parse_training
 
 LATSAR = parse_training("latsar", latsar_body(), sso_homepage=SSO_HOMEPAGE)
@@ -238,13 +238,7 @@ def test_jp_numbers() -> None:
 
 def test_hours_on_generated_data() -> None:
     dataset = generate(seed=11, learners=40)
-    index = TrainingIndex(dataset.trainings)
-    events = [
-        event
-        for body in dataset.statements
-        if voided_target(body) is None and body["id"] not in dataset.voided
-        for event in events_for_statement(body, index)
-    ]
+    events = live_events(dataset.statements, dataset.trainings, voided=dataset.voided)
     credits = [
         earned
         for training in dataset.trainings

@@ -12,7 +12,7 @@ import pytest
 from lrs.progress.events import COURSE, ProgressEvent, TrainingIndex, events_for_statement, voided_target
 from lrs.progress.rules import ProgressRow, Status, fold, participants, progress_rows, summarize
 from lrs.progress.training import Training
-from tests.progress_data import SSO_HOMEPAGE, Dataset, generate, latsar_body, pim_body
+from tests.progress_data import SSO_HOMEPAGE, Dataset, generate, latsar_body, live_events, pim_body
 from validators.training import parse_training
 
 LATSAR = parse_training("latsar", latsar_body(), sso_homepage=SSO_HOMEPAGE)
@@ -342,13 +342,7 @@ def _incremental(dataset: Dataset, trainings: list[Training]) -> dict[tuple[str,
 
 
 def _rebuilt(dataset: Dataset, trainings: list[Training], skip: set[str]) -> dict[tuple[str, str], ProgressRow]:
-    index = TrainingIndex(trainings)
-    events = [
-        event
-        for body in dataset.statements
-        if voided_target(body) is None and body["id"] not in skip
-        for event in events_for_statement(body, index)
-    ]
+    events = live_events(dataset.statements, trainings, voided=skip)
     return {
         (row.training, row.learner): row
         for training in trainings
@@ -370,13 +364,7 @@ def test_incremental_with_voiding_equals_a_history_without_the_voided(seed: int)
 
 def test_generated_data_covers_every_status() -> None:
     dataset = generate(seed=5, learners=60)
-    index = TrainingIndex(dataset.trainings)
-    events = [
-        event
-        for body in dataset.statements
-        if voided_target(body) is None and body["id"] not in dataset.voided
-        for event in events_for_statement(body, index)
-    ]
+    events = live_events(dataset.statements, dataset.trainings, voided=dataset.voided)
     statuses = {row.status for training in dataset.trainings for row in progress_rows(training, events)}
     assert statuses == set(Status)
 
