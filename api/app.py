@@ -70,11 +70,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             error.__name__, {"description": f"{error.status} {phrase}", "content": error_content}
         )
     from api import about, activities, agents, documents, statements  # noqa: F401  (registers the routes on the blueprint)
+    from api.admin import admin_blueprint
     from api.docs import xapi_blueprint
     from api.health import health_blueprint
 
     api.register_blueprint(xapi_blueprint)
     api.register_blueprint(health_blueprint)
+    api.register_blueprint(admin_blueprint)
     register_http_headers(app)
     register_error_handlers(app)
     return app

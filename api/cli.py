@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
+import socket
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from auth.credentials import XAPI_VERSIONS, issue_credential
+from auth.admin import Admin
+from auth.credentials import XAPI_VERSIONS
+from auth.roles import CLIENT, NO_TENANT, OPERATOR, ROLES
 from auth.scopes import ALL, KNOWN_SCOPES
-from lrs.errors import LRSError
+from lrs.audit import Actor, audit_query
+from lrs.errors import BadRequestError, ConflictError, LRSError
 from lrs.settings import load_settings
 from lrs.storage.factory import build_store
 from lrs.storage.port import Store
-from lrs.tenants import create_tenant, require_tenant
-from lrs.timeutil import iso_us
+from lrs.timeutil import iso_us, parse_instant_us
 
 BOOTSTRAP_TENANT = "default"
 
@@ -34,7 +39,8 @@ def _print_credential(issued: Any, as_json: bool) -> None:
                 {
                     "key": issued.key,
                     "secret": issued.secret,
-                    "tenant": issued.tenant,
+                    "tenant": issued.tenant or None,
+                    "role": issued.role,
                     "scopes": list(issued.scopes),
                     "xapi_version": issued.xapi_version,
                 }
@@ -43,36 +49,139 @@ def _print_credential(issued: Any, as_json: bool) -> None:
     else:
         print(f"key:    {issued.key}")
         print(f"secret: {issued.secret}   (shown once; only its hash is stored)")
-        print(f"tenant: {issued.tenant}   scopes: {' '.join(issued.scopes)}   xAPI version: {issued.xapi_version}")
+        if issued.role == OPERATOR:
+            print("role:   operator (every tenant, admin API only)")
+        else:
+            scopes = " ".join(issued.scopes) or "-"
+            print(
+                f"tenant: {issued.tenant}   role: {issued.role}   scopes: {scopes}   xAPI version: {issued.xapi_version}"
+            )
+
+
+def _cli_actor() -> Actor:
+    """CLI actions are audited as actor "cli" (an operator), from the local user and host."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return Actor("cli", OPERATOR, NO_TENANT, f"{user}@{socket.gethostname()}", uuid.uuid4().hex)
+
+
+def _admin() -> tuple[Admin, Actor]:
+    return Admin(_store()), _cli_actor()
 
 
 def cmd_tenants_create(args: argparse.Namespace) -> int:
-    tenant = create_tenant(_store(), args.slug, args.name)
+    admin, actor = _admin()
+    tenant = admin.create_tenant(actor, args.slug, args.name)
     print(f"created tenant {tenant.slug} ({tenant.name})")
     return 0
 
 
 def cmd_tenants_list(args: argparse.Namespace) -> int:
-    for tenant in _store().list_tenants():
+    admin, actor = _admin()
+    for tenant in admin.list_tenants(actor):
         print(f"{tenant.slug}\t{tenant.status}\t{iso_us(tenant.created_us)}\t{tenant.name}")
     return 0
 
 
+def cmd_tenants_rename(args: argparse.Namespace) -> int:
+    admin, actor = _admin()
+    tenant = admin.rename_tenant(actor, args.slug, args.name)
+    print(f"renamed tenant {tenant.slug} to {tenant.name}")
+    return 0
+
+
+def cmd_tenants_suspend(args: argparse.Namespace) -> int:
+    admin, actor = _admin()
+    admin.suspend_tenant(actor, args.slug)
+    print(f"suspended tenant {args.slug}: its requests get 403 until it is resumed")
+    return 0
+
+
+def cmd_tenants_resume(args: argparse.Namespace) -> int:
+    admin, actor = _admin()
+    admin.resume_tenant(actor, args.slug)
+    print(f"resumed tenant {args.slug}")
+    return 0
+
+
 def cmd_credentials_create(args: argparse.Namespace) -> int:
-    issued = issue_credential(
-        _store(), args.tenant, args.scope or [ALL], args.label or "", xapi_version=args.xapi_version
+    if args.role == OPERATOR and args.tenant:
+        raise BadRequestError("an operator credential belongs to no tenant: leave out --tenant")
+    if args.role != OPERATOR and not args.tenant:
+        raise BadRequestError(f"a {args.role} credential needs --tenant")
+    admin, actor = _admin()
+    issued = admin.issue_credential(
+        actor,
+        args.tenant or NO_TENANT,
+        role=args.role,
+        scopes=args.scope,
+        label=args.label or "",
+        xapi_version=args.xapi_version,
     )
     _print_credential(issued, args.json)
     return 0
 
 
 def cmd_credentials_list(args: argparse.Namespace) -> int:
-    store = _store()
-    require_tenant(store, args.tenant)
-    for credential in store.list_credentials(args.tenant):
+    admin, actor = _admin()
+    for credential in admin.list_credentials(actor, NO_TENANT if args.operators else args.tenant):
         state = "revoked" if credential.revoked_us else "active"
-        scopes = " ".join(credential.scopes)
-        print(f"{credential.key}\t{state}\t{credential.xapi_version}\t{scopes}\t{credential.label}")
+        scopes = " ".join(credential.scopes) or "-"
+        print(f"{credential.key}\t{state}\t{credential.role}\t{credential.xapi_version}\t{scopes}\t{credential.label}")
+    return 0
+
+
+def cmd_credentials_rotate(args: argparse.Namespace) -> int:
+    admin, actor = _admin()
+    issued = admin.rotate_credential(actor, args.key)
+    _print_credential(issued, args.json)
+    return 0
+
+
+def cmd_credentials_revoke(args: argparse.Namespace) -> int:
+    admin, actor = _admin()
+    admin.revoke_credential(actor, args.key)
+    print(f"revoked credential {args.key}: it stops working with the next request")
+    return 0
+
+
+def cmd_operator_bootstrap(args: argparse.Namespace) -> int:
+    """The first operator credential; refused once an active one exists (issue more with --role operator)."""
+    admin, actor = _admin()
+    if any(c.revoked_us is None for c in admin.list_credentials(actor, NO_TENANT)):
+        raise ConflictError(
+            "an operator credential exists already; issue another with `lrs credentials create --role operator`"
+        )
+    issued = admin.issue_credential(actor, NO_TENANT, role=OPERATOR, label=args.label)
+    _print_credential(issued, args.json)
+    return 0
+
+
+def _instant(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    instant = parse_instant_us(value)
+    if instant is None:
+        raise BadRequestError(f"--{name} must be an RFC 3339 timestamp, e.g. 2025-01-31T08:00:00Z")
+    return instant
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from api.admin_schemas import AuditEntrySchema
+
+    admin, actor = _admin()
+    query = audit_query(
+        tenant=args.tenant,
+        actor=args.actor,
+        action=args.action,
+        since_us=_instant(args.since, "since"),
+        until_us=_instant(args.until, "until"),
+        limit=args.limit,
+    )
+    for entry in AuditEntrySchema(many=True).dump(admin.audit_entries(actor, query)):
+        print(json.dumps(entry, ensure_ascii=False))
     return 0
 
 
@@ -97,9 +206,10 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 def _bootstrap(store: Store) -> None:
     """Make sure a tenant exists and print a fresh working credential for it."""
+    admin, actor = Admin(store), _cli_actor()
     if store.get_tenant(BOOTSTRAP_TENANT) is None:
-        create_tenant(store, BOOTSTRAP_TENANT, "Default tenant")
-    issued = issue_credential(store, BOOTSTRAP_TENANT, [ALL], "bootstrap")
+        admin.create_tenant(actor, BOOTSTRAP_TENANT, "Default tenant")
+    issued = admin.issue_credential(actor, BOOTSTRAP_TENANT, role=CLIENT, scopes=[ALL], label="bootstrap")
     print("A credential for tenant 'default' (Basic auth):")
     _print_credential(issued, as_json=False)
 
@@ -153,13 +263,26 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name")
     create.set_defaults(func=cmd_tenants_create)
     tenants.add_parser("list", help="list tenants").set_defaults(func=cmd_tenants_list)
+    rename = tenants.add_parser("rename", help="change a tenant's display name")
+    rename.add_argument("slug")
+    rename.add_argument("name")
+    rename.set_defaults(func=cmd_tenants_rename)
+    suspend = tenants.add_parser("suspend", help="refuse every request of the tenant (403) until resumed")
+    suspend.add_argument("slug")
+    suspend.set_defaults(func=cmd_tenants_suspend)
+    resume = tenants.add_parser("resume", help="serve a suspended tenant again")
+    resume.add_argument("slug")
+    resume.set_defaults(func=cmd_tenants_resume)
 
-    credentials = commands.add_parser("credentials", help="manage xAPI credentials").add_subparsers(
+    credentials = commands.add_parser("credentials", help="manage credentials").add_subparsers(
         dest="action", required=True
     )
     issue = credentials.add_parser("create", help="issue a credential (the secret is shown once)")
-    issue.add_argument("--tenant", required=True)
-    issue.add_argument("--scope", action="append", choices=KNOWN_SCOPES, help="repeatable; default: all")
+    issue.add_argument("--tenant", help="the tenant (every role but operator)")
+    issue.add_argument("--role", choices=ROLES, default=CLIENT, help="default: client (an LMS or a player)")
+    issue.add_argument(
+        "--scope", action="append", choices=KNOWN_SCOPES, help="repeatable; default: all (client, learner, coordinator)"
+    )
     issue.add_argument("--label", help="who uses it, e.g. 'moodle-kemenkeu'")
     issue.add_argument(
         "--xapi-version",
@@ -170,8 +293,32 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--json", action="store_true", help="print {key, secret, ...} as JSON")
     issue.set_defaults(func=cmd_credentials_create)
     listing = credentials.add_parser("list", help="list a tenant's credentials (never secrets)")
-    listing.add_argument("--tenant", required=True)
+    whose = listing.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--tenant")
+    whose.add_argument("--operators", action="store_true", help="list operator credentials")
     listing.set_defaults(func=cmd_credentials_list)
+    rotate = credentials.add_parser("rotate", help="new secret (shown once); the old one stops working at once")
+    rotate.add_argument("key")
+    rotate.add_argument("--json", action="store_true", help="print {key, secret, ...} as JSON")
+    rotate.set_defaults(func=cmd_credentials_rotate)
+    revoke = credentials.add_parser("revoke", help="revoke for good; it stops working at once")
+    revoke.add_argument("key")
+    revoke.set_defaults(func=cmd_credentials_revoke)
+
+    operator = commands.add_parser("operator", help="platform operators").add_subparsers(dest="action", required=True)
+    bootstrap = operator.add_parser("bootstrap", help="print the first operator credential (once)")
+    bootstrap.add_argument("--label", default="first operator")
+    bootstrap.add_argument("--json", action="store_true", help="print {key, secret, ...} as JSON")
+    bootstrap.set_defaults(func=cmd_operator_bootstrap)
+
+    audit = commands.add_parser("audit", help="the audit log of administrative actions, newest first (JSON lines)")
+    audit.add_argument("--tenant")
+    audit.add_argument("--actor", help="credential key of the actor, or 'cli'")
+    audit.add_argument("--action", help="e.g. tenant.create, credential.revoke")
+    audit.add_argument("--since", help="entries strictly after this time (RFC 3339)")
+    audit.add_argument("--until", help="entries at or before this time (RFC 3339)")
+    audit.add_argument("--limit", type=int, help="default 100, at most 1000")
+    audit.set_defaults(func=cmd_audit)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("init", help="create tables, collections and indexes").set_defaults(func=cmd_db_init)

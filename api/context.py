@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, request
 from werkzeug.datastructures import Headers, MultiDict
 
 from auth.basic import BasicAuthenticator
 from auth.principal import Principal
+from auth.roles import require_admin, require_xapi
 from lrs.settings import Settings
 from lrs.statements import StatementService
 from lrs.storage.port import Store
@@ -45,10 +46,23 @@ def xrequest() -> XRequest:
     return request_view
 
 
-def principal() -> Principal:
-    """The authenticated caller of this request (authenticates on first use)."""
+def _authenticated(headers: Headers) -> Principal:
     found: Principal | None = g.get("principal")
     if found is None:
-        found = lrs().authenticator.authenticate(xrequest().headers.get("Authorization"))
+        found = lrs().authenticator.authenticate(headers.get("Authorization"))
         g.principal = found
+    return found
+
+
+def principal() -> Principal:
+    """The authenticated xAPI caller of this request (authenticates on first use); 403 for admin roles."""
+    found = _authenticated(xrequest().headers)
+    require_xapi(found.role)
+    return found
+
+
+def admin_principal() -> Principal:
+    """The authenticated caller of an admin API request; 403 unless an operator or a tenant admin."""
+    found = _authenticated(request.headers)
+    require_admin(found.role)
     return found

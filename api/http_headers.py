@@ -128,7 +128,7 @@ def _after(response: Response) -> Response:
         request.path,
         response.status_code,
         (time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
-        principal.tenant if principal is not None else "-",
+        (principal.tenant or "-") if principal is not None else "-",
         g.get("request_id", "-"),
     )
     return response

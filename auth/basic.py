@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from auth.principal import Principal
+from auth.roles import OPERATOR
 from auth.scopes import expand
 from auth.secrets import VerifiedSecrets, hash_secret
 from lrs.errors import ForbiddenError, UnauthorizedError
@@ -54,13 +55,15 @@ class BasicAuthenticator:
             raise UnauthorizedError(_INVALID)
         if not self._verified.check(key, credential.secret_hash, secret):
             raise UnauthorizedError(_INVALID)
-        tenant = self._store.get_tenant(credential.tenant)
-        if tenant is None or tenant.status != "active":
-            raise ForbiddenError("this tenant is suspended")
+        if credential.role != OPERATOR:  # operators belong to no tenant; every other role to exactly one
+            tenant = self._store.get_tenant(credential.tenant)
+            if tenant is None or tenant.status != "active":
+                raise ForbiddenError("this tenant is suspended")
         return Principal(
             tenant=credential.tenant,
             key=key,
             scopes=expand(credential.scopes),
             authority=self.authority_for(key, credential.label),
             xapi_version=credential.xapi_version,
+            role=credential.role,
         )

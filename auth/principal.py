@@ -17,7 +17,7 @@ class Principal:
     key: str
     scopes: frozenset[str]  # expanded (see auth.scopes.expand)
     authority: dict[str, Any]
-    role: str = "client"
+    role: str = "client"  # see auth.roles; an operator's tenant is "" (it belongs to no tenant)
     xapi_version: str = "2.0.0"  # the client's version when a request carries no valid version header
 
     def require(self, *any_of: str) -> None:

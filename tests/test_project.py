@@ -33,6 +33,7 @@ def test_every_error_class_has_a_status_and_is_documented() -> None:
         ref["$ref"].rsplit("/", 1)[1]
         for path in spec["paths"].values()
         for operation in path.values()
+        if isinstance(operation, dict)  # path-level "parameters" is a list
         for ref in operation.get("responses", {}).values()
         if "$ref" in ref
     }

@@ -55,6 +55,7 @@ from lrs.definitions import merge_definition
 from lrs.errors import BadRequestError, ConfigurationError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
+from lrs.storage.mongo_admin import MongoAdminMixin
 from lrs.storage.mongo_attachments import MongoAttachments
 from lrs.storage.mongo_documents import MongoDocuments
 from lrs.storage.port import (
@@ -208,7 +209,7 @@ class _Written:
     existing: dict[str, str]
 
 
-class MongoStore(MongoDocuments, MongoAttachments):
+class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments):
     """The MongoDB store.  Takes ownership of ``client`` (``close()`` closes it)."""
 
     def __init__(
@@ -291,6 +292,7 @@ class MongoStore(MongoDocuments, MongoAttachments):
             for collection, keys, options in INDEXES:
                 self._db[collection].create_index(keys, **options)
             self._init_documents()
+            self._init_admin_schema()
         if self._require_transactions and not self.transactions_enabled():
             raise ConfigurationError(
                 "LRS_MONGO_URI names a standalone MongoDB server, which cannot make a batch of statements atomic;"
@@ -397,6 +399,8 @@ class MongoStore(MongoDocuments, MongoAttachments):
             "created_us": credential.created_us,
             "revoked_us": credential.revoked_us,
             "xapi_version": credential.xapi_version,
+            "role": credential.role,
+            "rotated_us": credential.rotated_us,
         }
         with _translate_errors("add_credential"):
             try:
@@ -416,6 +420,8 @@ class MongoStore(MongoDocuments, MongoAttachments):
             created_us=int(doc["created_us"]),
             revoked_us=int(revoked) if revoked is not None else None,
             xapi_version=str(doc.get("xapi_version", "2.0.0")),
+            role=str(doc.get("role", "client")),
+            rotated_us=int(doc["rotated_us"]) if doc.get("rotated_us") is not None else None,
         )
 
     def get_credential(self, key: str) -> Credential | None:

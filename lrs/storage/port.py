@@ -79,6 +79,36 @@ class StatementPage:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One administrative action: who (actor key and role), what (action, target), where (tenant), when, from
+    where (remote address, request id).  ``details`` never holds a secret or a secret hash."""
+
+    entry_id: str
+    time_us: int
+    actor_key: str  # credential key, or "cli"
+    actor_role: str
+    action: str  # e.g. "tenant.create", "credential.revoke"
+    target: str  # tenant slug or credential key
+    tenant: str  # the tenant concerned; "" for platform-level actions (operator credentials)
+    remote_addr: str
+    request_id: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Audit entries matching every given filter, newest first.  ``since_us`` exclusive, ``until_us``
+    inclusive (as for statements)."""
+
+    tenant: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since_us: int | None = None
+    until_us: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
 class Tenant:
     slug: str
     name: str
@@ -98,6 +128,8 @@ class Credential:
     # xAPI version this client speaks by default: answers to requests without a valid
     # X-Experience-API-Version header carry it ("1.0.3" or "2.0.0").
     xapi_version: str = "2.0.0"
+    role: str = "client"  # auth.roles: operator credentials have tenant "" (bound to no tenant)
+    rotated_us: int | None = None  # when the secret was last replaced
 
 
 # documents (State, Activity Profile and Agent Profile resources) ------------------------------------------
@@ -158,6 +190,21 @@ class Store(Protocol):
     def get_credential(self, key: str) -> Credential | None: ...
 
     def list_credentials(self, tenant: str) -> list[Credential]: ...
+
+    # administration (lrs/storage/*_admin.py) ------------------------------------------------------
+    def update_tenant(self, slug: str, *, name: str | None = None, status: str | None = None) -> Tenant | None:
+        """Set the given fields; the updated tenant, or None when the slug is unknown."""
+
+    def revoke_credential(self, key: str, revoked_us: int) -> bool:
+        """Mark the credential revoked; False when the key is unknown or already revoked."""
+
+    def replace_credential_secret(self, key: str, secret_hash: str, rotated_us: int) -> bool:
+        """Store a new secret hash (the old secret stops working); False when unknown or revoked."""
+
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+    def query_audit(self, query: AuditQuery) -> list[AuditEntry]:
+        """Entries matching every filter of ``query``, newest first, at most ``query.limit``."""
 
     # statements -----------------------------------------------------------------------------------
     def insert_statements(

@@ -40,6 +40,7 @@ from lrs.storage.port import (
     StoredStatement,
     Tenant,
 )
+from lrs.storage.sqlite_admin import SQLiteAdminMixin
 from lrs.storage.sqlite_attachments import SQLiteAttachments
 from lrs.storage.sqlite_documents import SQLiteDocuments
 from lrs.timeutil import stored_now_us
@@ -78,7 +79,7 @@ CREATE TABLE IF NOT EXISTS activities (
 """
 
 
-class SQLiteStore(SQLiteDocuments, SQLiteAttachments):
+class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments):
     """The embedded store.  One connection per thread; safe across processes sharing the file."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
@@ -139,6 +140,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAttachments):
             conn = self._conn()
             conn.executescript(_SCHEMA)
             self._init_documents(conn)
+            self._init_admin_schema(conn)
             self._init_attachments(conn)
             credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
             if "xapi_version" not in credential_columns:  # stores created before per-credential versions
@@ -200,8 +202,8 @@ class SQLiteStore(SQLiteDocuments, SQLiteAttachments):
             try:
                 self._conn().execute(
                     "INSERT INTO credentials"
-                    " (key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " (key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version, role, rotated_us)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         credential.key,
                         credential.tenant,
@@ -211,18 +213,31 @@ class SQLiteStore(SQLiteDocuments, SQLiteAttachments):
                         credential.created_us,
                         credential.revoked_us,
                         credential.xapi_version,
+                        credential.role,
+                        credential.rotated_us,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
                 raise ConflictError("a credential with this key already exists") from exc
 
-    _CREDENTIAL_COLUMNS = "key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version"
+    _CREDENTIAL_COLUMNS = (
+        "key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version, role, rotated_us"
+    )
 
     @staticmethod
     def _credential(row: Sequence[Any]) -> Credential:
-        key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version = row
+        key, tenant, secret_hash, scopes, label, created_us, revoked_us, xapi_version, role, rotated_us = row
         return Credential(
-            key, tenant, secret_hash, tuple(json.loads(scopes)), label, created_us, revoked_us, xapi_version
+            key,
+            tenant,
+            secret_hash,
+            tuple(json.loads(scopes)),
+            label,
+            created_us,
+            revoked_us,
+            xapi_version,
+            role,
+            rotated_us,
         )
 
     def get_credential(self, key: str) -> Credential | None:
