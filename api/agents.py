@@ -29,6 +29,7 @@ class Agents(MethodView):
         caller.require(*READ_SCOPES)
         req = xrequest()
         agent = parse_agents_get(req.args.items(multi=True), version=req.version)
+        caller.require_own_agent(agent)  # a learner token sees only its own Person
         return json_entity(get_person(lrs().store, caller.tenant, agent))
 
     @documented(AGENTS_ALTERNATE_DOC)

@@ -13,9 +13,11 @@ from api.context import LRSContext
 from api.docs import COMPONENT_SCHEMAS
 from api.errors import register_error_handlers
 from api.http_headers import register_http_headers
-from auth.basic import BasicAuthenticator
+from api.limits import register_limits
+from auth.authenticate import build_authenticator
 from lrs.cursor import CursorCodec
 from lrs.errors import all_error_classes
+from lrs.quotas import Limits
 from lrs.settings import Settings, load_settings
 from lrs.statements import StatementPolicy, StatementService
 from lrs.storage.factory import build_store
@@ -55,7 +57,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         settings=settings,
         store=store,
         statements=StatementService(store, CursorCodec(store.get_or_create_secret("cursor-signing")), policy),
-        authenticator=BasicAuthenticator(store, settings.authority_homepage),
+        authenticator=build_authenticator(store, settings),
+        limits=Limits.build(store, settings),
     )
     api = Api(app)
     registered = api.spec.to_dict().get("components", {}).get("schemas", {})
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         api.spec.components.response(
             error.__name__, {"description": f"{error.status} {phrase}", "content": error_content}
         )
-    from api import about, activities, agents, documents, statements  # noqa: F401  (registers the routes on the blueprint)
+    from api import about, activities, admin_quotas, agents, documents, statements  # noqa: F401  (registers the routes on the blueprint)
     from api.admin import admin_blueprint
     from api.docs import xapi_blueprint
     from api.health import health_blueprint
@@ -78,5 +81,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     api.register_blueprint(health_blueprint)
     api.register_blueprint(admin_blueprint)
     register_http_headers(app)
+    register_limits(app)  # after the headers' before_request: needs the xAPI request it builds
     register_error_handlers(app)
     return app

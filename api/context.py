@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from werkzeug.datastructures import Headers, MultiDict
 
-from auth.basic import BasicAuthenticator
+from auth.authenticate import Authenticator
 from auth.principal import Principal
 from auth.roles import require_admin, require_xapi
+from lrs.quotas import Limits
 from lrs.settings import Settings
 from lrs.statements import StatementService
 from lrs.storage.port import Store
@@ -20,7 +21,8 @@ class LRSContext:
     settings: Settings
     store: Store
     statements: StatementService
-    authenticator: BasicAuthenticator
+    authenticator: Authenticator  # Basic credentials and SSO bearer tokens
+    limits: Limits  # quotas, rate limits, failed-authentication throttle (api/limits.py)
 
 
 @dataclass

@@ -48,7 +48,11 @@ class _DocumentView(MethodView):
 
     def _parse(self) -> DocumentRequest:
         req = xrequest()
-        return parse_document_params(self.kind, req.method, req.args.items(multi=True), version=req.version)
+        parsed = parse_document_params(self.kind, req.method, req.args.items(multi=True), version=req.version)
+        agent = parsed.context.agent
+        if agent or req.method not in ("GET", "HEAD"):  # a learner token: its own documents, no shared ones written
+            principal().require_own_agent(agent or None)
+        return parsed
 
     def _writer(self) -> tuple[str, DocumentRequest]:
         """The tenant of a caller allowed to write here, and the parsed request."""

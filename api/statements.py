@@ -11,7 +11,7 @@ from flask.views import MethodView
 from api.context import lrs, principal, xrequest
 from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, documented, xapi_blueprint
 from lrs.attachments import multipart_body
-from lrs.errors import BadRequestError, PayloadTooLargeError
+from lrs.errors import BadRequestError
 from lrs.jsontext import loads
 from lrs.statement_format import parse_accept_language
 from lrs.timeutil import http_date, iso_us
@@ -46,19 +46,19 @@ def _statements_from_body(*, single: bool) -> tuple[list[dict[str, Any]], dict[s
     payload = loads(body)
     if single and not isinstance(payload, dict):
         raise BadRequestError("PUT /statements takes a single statement object")
-    if isinstance(payload, list) and len(payload) > lrs().settings.max_batch:
-        raise PayloadTooLargeError(
-            f"a batch may hold at most {lrs().settings.max_batch} statements, this one has {len(payload)}"
-        )
+    quotas = lrs().limits.quotas.for_tenant(principal().tenant)
+    if isinstance(payload, list):
+        quotas.check_batch(len(payload))
     statements = validate_statements(payload, version=req.version)
-    limit = lrs().settings.max_attachment_bytes
-    return statements, collect_attachments(statements, parts, max_attachment_bytes=limit)
+    return statements, collect_attachments(statements, parts, max_attachment_bytes=quotas.max_attachment_bytes)
 
 
 def _store(statements: list[dict[str, Any]], contents: dict[str, bytes]) -> list[str]:
     """Check the signatures, then store the batch with its attachment content."""
     check_signatures(statements, contents, version=xrequest().version)
     caller = principal()
+    for statement in statements:  # a learner token writes only statements about its own learner
+        caller.require_own_agent(statement.get("actor"))
     return lrs().statements.store_statements(
         caller.tenant, statements, authority=caller.authority, default_version=_default_version(), attachments=contents
     )

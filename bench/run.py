@@ -205,6 +205,9 @@ def server_environment(data_dir: Path) -> dict[str, str]:
     """The environment of the seeding code and of the server: same LRS_* settings, always SQLite."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRS_MONGO")}
     env["LRS_DATA_DIR"] = str(data_dir)
+    # Throughput, not throttling, is measured: every client uses one credential, far above the default rate.
+    # Set LRS_RATE_LIMIT_PER_MINUTE (e.g. very high) to measure what the limiter itself costs.
+    env.setdefault("LRS_RATE_LIMIT_PER_MINUTE", "0")
     return env
 
 

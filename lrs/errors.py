@@ -34,9 +34,10 @@ class BadRequestError(LRSError):
 class UnauthorizedError(LRSError):
     status = 401
     code = "unauthorized"
+    challenge = 'Basic realm="xAPI"'  # a refused bearer token sets its own (RFC 6750)
 
     def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Basic realm="xAPI"'}
+        return {"WWW-Authenticate": self.challenge}
 
 
 class ForbiddenError(LRSError):

@@ -36,6 +36,22 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     authority_homepage: str = "https://lrs.local/credentials"
     log_level: str = "INFO"
+    # SSO bearer tokens (auth/jwt_tokens.py); off while jwt_issuer is unset
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_jwks_file: Path | None = None
+    jwt_jwks_url: str | None = None
+    jwt_hs256_secret: Secret | None = None
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    jwt_leeway_seconds: int = 30
+    jwt_tenant_claim: str = "tenant"
+    jwt_role_claim: str = "role"
+    jwt_learner_claim: str = "civil_servant_number"
+    sso_homepage: str = "https://sso.local"
+    # quotas and rate limits (lrs/quotas.py); 0 switches a rate limit off
+    rate_limit_per_minute: int = 12_000
+    rate_limit_burst: int = 1_000
+    auth_failures_per_minute: int = 50
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -69,6 +85,29 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "LRS_CORS_ORIGINS": ("cors_origins", "Comma-separated allowed browser origins, or `*` for any"),
     "LRS_AUTHORITY_HOMEPAGE": ("authority_homepage", "homePage of the `authority` account the LRS sets"),
     "LRS_LOG_LEVEL": ("log_level", "Python log level"),
+    "LRS_JWT_ISSUER": ("jwt_issuer", "Issuer (`iss`) of accepted SSO bearer tokens; unset: bearer tokens are refused"),
+    "LRS_JWT_AUDIENCE": ("jwt_audience", "Audience (`aud`) every bearer token must name (required with the issuer)"),
+    "LRS_JWT_JWKS_FILE": ("jwt_jwks_file", "JSON Web Key Set file with the issuer's public signing keys"),
+    "LRS_JWT_JWKS_URL": ("jwt_jwks_url", "https URL of the issuer's JSON Web Key Set (the only URL ever fetched)"),
+    "LRS_JWT_HS256_SECRET": ("jwt_hs256_secret", "Shared secret for HS256 tokens (at least 32 bytes; needs HS256)"),
+    "LRS_JWT_ALGORITHMS": (
+        "jwt_algorithms",
+        "Comma-separated accepted signature algorithms (never taken from a token)",
+    ),
+    "LRS_JWT_LEEWAY_SECONDS": ("jwt_leeway_seconds", "Clock skew allowed on `exp`, `nbf` and `iat`"),
+    "LRS_JWT_TENANT_CLAIM": ("jwt_tenant_claim", "Claim (dotted path) holding the tenant slug"),
+    "LRS_JWT_ROLE_CLAIM": ("jwt_role_claim", "Claim (dotted path) holding the role (a string or a list)"),
+    "LRS_JWT_LEARNER_CLAIM": ("jwt_learner_claim", "Claim (dotted path) holding the civil-servant number"),
+    "LRS_SSO_HOMEPAGE": ("sso_homepage", "`account.homePage` of learners identified by SSO tokens"),
+    "LRS_RATE_LIMIT_PER_MINUTE": (
+        "rate_limit_per_minute",
+        "Default requests per minute per credential (tenants may override); more get 429; 0: no limit",
+    ),
+    "LRS_RATE_LIMIT_BURST": ("rate_limit_burst", "Default burst: most requests per credential in one rate window"),
+    "LRS_AUTH_FAILURES_PER_MINUTE": (
+        "auth_failures_per_minute",
+        "Failed authentications per minute allowed per key and per client address before 429; 0: no limit",
+    ),
 }
 
 _INT_FIELDS = {
@@ -115,6 +154,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             if not origins:
                 raise ConfigurationError("LRS_CORS_ORIGINS lists no origin; give origins or '*'")
             values[attribute] = origins
+        elif attribute in _SSO_AND_QUOTA_FIELDS:
+            values[attribute] = _sso_or_quota_value(name, attribute, raw)
         elif attribute == "log_level":
             if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
                 raise ConfigurationError(f"LRS_LOG_LEVEL must be a Python log level, got {raw!r}")
@@ -127,4 +168,73 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.query_limit_default > settings.query_limit_max:
         raise ConfigurationError("LRS_QUERY_LIMIT_DEFAULT must not exceed LRS_QUERY_LIMIT_MAX")
+    _check_sso(settings)
     return settings
+
+
+# SSO bearer tokens and quotas ----------------------------------------------------------------------------
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+JWT_ALGORITHMS = (*ASYMMETRIC_ALGORITHMS, "HS256")
+_MIN_HS256_SECRET_BYTES = 32
+_SSO_AND_QUOTA_FIELDS = {
+    "jwt_issuer",
+    "jwt_audience",
+    "jwt_jwks_file",
+    "jwt_jwks_url",
+    "jwt_hs256_secret",
+    "jwt_algorithms",
+    "jwt_leeway_seconds",
+    "jwt_tenant_claim",
+    "jwt_role_claim",
+    "jwt_learner_claim",
+    "sso_homepage",
+    "rate_limit_per_minute",
+    "rate_limit_burst",
+    "auth_failures_per_minute",
+}
+
+
+def _non_negative_int(name: str, raw: str) -> int:
+    return 0 if raw.strip() == "0" else _positive_int(name, raw)
+
+
+def _sso_or_quota_value(name: str, attribute: str, raw: str) -> object:
+    if attribute in ("rate_limit_per_minute", "auth_failures_per_minute", "jwt_leeway_seconds"):
+        return _non_negative_int(name, raw)
+    if attribute == "rate_limit_burst":
+        return _positive_int(name, raw)
+    if attribute == "jwt_jwks_file":
+        return Path(raw)
+    if attribute == "jwt_hs256_secret":
+        if len(raw.encode("utf-8")) < _MIN_HS256_SECRET_BYTES:
+            raise ConfigurationError(f"{name} must be at least {_MIN_HS256_SECRET_BYTES} bytes long")
+        return Secret(raw)
+    if attribute == "jwt_algorithms":
+        algorithms = tuple(dict.fromkeys(a.strip() for a in raw.split(",") if a.strip()))
+        wrong = [a for a in algorithms if a not in JWT_ALGORITHMS]
+        if wrong or not algorithms:
+            raise ConfigurationError(f"{name} must list algorithms among {', '.join(JWT_ALGORITHMS)}, got {raw!r}")
+        return algorithms
+    if attribute in ("jwt_jwks_url", "sso_homepage") and not raw.startswith(("https://", "http://")):
+        raise ConfigurationError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.strip()
+
+
+def _check_sso(settings: Settings) -> None:
+    """Bearer tokens are on when an issuer is set; then everything needed to verify them must be set too."""
+    hs256 = "HS256" in settings.jwt_algorithms
+    if settings.jwt_hs256_secret and not hs256:
+        raise ConfigurationError("LRS_JWT_HS256_SECRET is set but LRS_JWT_ALGORITHMS does not list HS256")
+    if not settings.jwt_issuer:
+        return
+    if not settings.jwt_audience:
+        raise ConfigurationError("LRS_JWT_AUDIENCE is required when LRS_JWT_ISSUER is set")
+    if hs256 and not settings.jwt_hs256_secret:
+        raise ConfigurationError("LRS_JWT_ALGORITHMS lists HS256 but LRS_JWT_HS256_SECRET is not set")
+    asymmetric = [a for a in settings.jwt_algorithms if a != "HS256"]
+    if asymmetric and not (settings.jwt_jwks_file or settings.jwt_jwks_url):
+        raise ConfigurationError(
+            f"LRS_JWT_ALGORITHMS lists {', '.join(asymmetric)}: set LRS_JWT_JWKS_FILE or LRS_JWT_JWKS_URL"
+        )
+    if settings.jwt_jwks_file and settings.jwt_jwks_url:
+        raise ConfigurationError("set only one of LRS_JWT_JWKS_FILE and LRS_JWT_JWKS_URL")

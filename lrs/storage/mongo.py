@@ -58,6 +58,7 @@ from lrs.statement_fields import is_inheritable
 from lrs.storage.mongo_admin import MongoAdminMixin
 from lrs.storage.mongo_attachments import MongoAttachments
 from lrs.storage.mongo_documents import MongoDocuments
+from lrs.storage.mongo_quotas import MongoQuotas
 from lrs.storage.port import (
     Credential,
     StatementPage,
@@ -209,7 +210,7 @@ class _Written:
     existing: dict[str, str]
 
 
-class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments):
+class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas):
     """The MongoDB store.  Takes ownership of ``client`` (``close()`` closes it)."""
 
     def __init__(
@@ -293,6 +294,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments):
                 self._db[collection].create_index(keys, **options)
             self._init_documents()
             self._init_admin_schema()
+            self._init_quotas()
         if self._require_transactions and not self.transactions_enabled():
             raise ConfigurationError(
                 "LRS_MONGO_URI names a standalone MongoDB server, which cannot make a batch of statements atomic;"

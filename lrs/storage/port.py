@@ -255,3 +255,17 @@ class Store(Protocol):
 
     def delete_documents(self, tenant: str, context: DocumentContext) -> int:
         """Delete every document of the context (any registration when ``context.registration`` is None)."""
+
+    # quotas and rate counters (lrs/storage/*_quotas.py) -------------------------------------------
+    def get_quota_overrides(self, tenant: str) -> dict[str, int]:
+        """The tenant's quota overrides (see lrs.quotas.QUOTA_NAMES); {} when it has none."""
+
+    def set_quota_overrides(self, tenant: str, overrides: Mapping[str, int]) -> None:
+        """Replace the tenant's overrides with ``overrides`` ({} removes them all)."""
+
+    def increment_counter(self, name: str, window: int, expires_us: int) -> int:
+        """Atomically add one to counter ``name`` in ``window`` and return the new count.  Counters are shared by
+        every worker and host but need not survive a crash; they may be dropped after ``expires_us``."""
+
+    def read_counters(self, names: Sequence[str], window: int) -> list[int]:
+        """The counts of ``names`` in ``window`` (0 when never incremented), in the order given."""

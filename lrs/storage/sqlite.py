@@ -43,6 +43,7 @@ from lrs.storage.port import (
 from lrs.storage.sqlite_admin import SQLiteAdminMixin
 from lrs.storage.sqlite_attachments import SQLiteAttachments
 from lrs.storage.sqlite_documents import SQLiteDocuments
+from lrs.storage.sqlite_quotas import SQLiteQuotas
 from lrs.timeutil import stored_now_us
 
 _SCHEMA = """
@@ -79,7 +80,7 @@ CREATE TABLE IF NOT EXISTS activities (
 """
 
 
-class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments):
+class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQuotas):
     """The embedded store.  One connection per thread; safe across processes sharing the file."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
@@ -141,6 +142,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments):
             conn.executescript(_SCHEMA)
             self._init_documents(conn)
             self._init_admin_schema(conn)
+            self._init_quotas(conn)
             self._init_attachments(conn)
             credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
             if "xapi_version" not in credential_columns:  # stores created before per-credential versions
@@ -154,7 +156,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments):
                     )
 
     def close(self) -> None:
-        for name in ("conn", "probe"):
+        for name in ("conn", "probe", "counters"):
             conn: sqlite3.Connection | None = getattr(self._local, name, None)
             if conn is not None:
                 conn.close()

@@ -84,6 +84,10 @@ def make_store(kind: str, tmp_path: Path) -> Store:
 
 def make_world(tmp_path: Path, store_kind: str = "sqlite", **settings: Any) -> World:
     store = make_store(store_kind, tmp_path)
+    # Rate limits off unless a test asks for them (tests/api/test_quotas.py, test_sso_tokens.py): a shared
+    # module-scoped world sends hundreds of requests per second from one credential (the conformance profile).
+    settings.setdefault("rate_limit_per_minute", 0)
+    settings.setdefault("auth_failures_per_minute", 0)
     app = create_app(Settings(data_dir=tmp_path, **settings), store=store)
     keys: dict[str, tuple[str, str]] = {}
     clients = {}
