@@ -3,6 +3,11 @@
 Scopes: any of ``all``, ``all/read``, ``statements/read``, ``statements/read/mine``, ``define``, ``profile``,
 ``state``; a credential with ``statements/write`` alone gets 403.  A canonical definition describes content,
 not people, and every reader of statements, documents or definitions works with activity ids.
+
+The canonical definition returned here (and used by ``format=canonical`` statement reads) is changed only by
+statements written with the ``define`` scope (``all`` includes it), merged by the rules of ``lrs.definitions``.
+A statement written without ``define`` (xAPI 1.0.3 Communication §4) is stored with its definitions as sent,
+and its definition of an activity becomes the canonical one only when the tenant has none yet for that id.
 """
 
 from __future__ import annotations

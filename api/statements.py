@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from api.context import lrs, principal, xrequest
 from api.docs import STATEMENT_GET_DOC, STATEMENT_POST_DOC, STATEMENT_PUT_DOC, documented, xapi_blueprint
+from auth.scopes import DEFINE
 from lrs.attachments import multipart_body
 from lrs.errors import BadRequestError
 from lrs.jsontext import loads
@@ -60,7 +61,12 @@ def _store(statements: list[dict[str, Any]], contents: dict[str, bytes]) -> list
     for statement in statements:  # a learner token writes only statements about its own learner
         caller.require_own_agent(statement.get("actor"))
     return lrs().statements.store_statements(
-        caller.tenant, statements, authority=caller.authority, default_version=_default_version(), attachments=contents
+        caller.tenant,
+        statements,
+        authority=caller.authority,
+        default_version=_default_version(),
+        attachments=contents,
+        define=DEFINE in caller.scopes,  # without it, definitions never change canonical ones (lrs.definitions)
     )
 
 

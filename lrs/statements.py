@@ -67,9 +67,13 @@ def _normalise_timestamps(statement: dict[str, Any]) -> None:
 
 
 def prepare(
-    statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str
+    statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str, define: bool = True
 ) -> tuple[str, dict[str, Any], StatementRecord]:
-    """Apply the LRS-set properties and compute the storage record of one validated statement."""
+    """Apply the LRS-set properties and compute the storage record of one validated statement.
+
+    ``define``: the sender holds the ``define`` scope (see lrs.definitions: without it, the statement's activity
+    definitions only create canonical definitions that do not exist yet).
+    """
     statement_id = str(statement.get("id") or uuid.uuid4()).lower()
     enriched: dict[str, Any] = {"id": statement_id}
     normalised = _with_context_activity_arrays(statement)
@@ -89,6 +93,7 @@ def prepare(
         attachment_hashes=tuple(
             str(a["sha2"]) for a in enriched.get("attachments") or () if isinstance(a, Mapping) and "sha2" in a
         ),
+        define=define,
     )
     return statement_id, enriched, record
 
@@ -108,15 +113,17 @@ class StatementService:
         authority: Mapping[str, Any],
         default_version: str = "1.0.0",
         attachments: Mapping[str, bytes] | None = None,
+        define: bool = True,
     ) -> list[str]:
         """Store a batch atomically; returns the ids in request order.
 
         Re-sending a statement that is already stored (same id, same content) is not an error and changes
         nothing; the same id with different content is a 409 and nothing of the batch is stored.
         ``attachments`` (lowercase sha2 → content, already checked against the statements) are stored with
-        the statements that declare them.
+        the statements that declare them.  ``define`` is false when the sender lacks the ``define`` scope: its
+        activity definitions then never change a canonical definition (see lrs.definitions).
         """
-        prepared = [prepare(s, authority=authority, default_version=default_version) for s in statements]
+        prepared = [prepare(s, authority=authority, default_version=default_version, define=define) for s in statements]
         ids = [statement_id for statement_id, _, _ in prepared]
         if len(set(ids)) != len(ids):
             duplicate = next(i for i in ids if ids.count(i) > 1)

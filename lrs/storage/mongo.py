@@ -51,7 +51,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference
 from pymongo.write_concern import WriteConcern
 
-from lrs.definitions import merge_definition
+from lrs.definitions import apply_definitions
 from lrs.errors import BadRequestError, ConfigurationError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
@@ -625,17 +625,20 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
             log.warning("StatementRef propagation stopped after %d levels", MAX_REFERENCE_DEPTH)
 
     def _merge_definitions(self, unit: _Unit, tenant: str, records: Sequence[StatementRecord]) -> None:
-        incoming: dict[str, list[Mapping[str, Any]]] = {}
+        incoming: dict[str, list[tuple[Mapping[str, Any], bool]]] = {}
         for record in records:
             for activity_id, definition in record.activity_definitions.items():
-                incoming.setdefault(activity_id, []).append(definition)
+                incoming.setdefault(activity_id, []).append((definition, record.define))
         for activity_id, definitions in incoming.items():
             self._merge_definition(unit, tenant, activity_id, definitions)
 
     def _merge_definition(
-        self, unit: _Unit, tenant: str, activity_id: str, definitions: Sequence[Mapping[str, Any]]
+        self, unit: _Unit, tenant: str, activity_id: str, definitions: Sequence[tuple[Mapping[str, Any], bool]]
     ) -> None:
-        """Optimistic read-modify-write of one canonical definition (``version`` guards concurrent merges)."""
+        """Optimistic read-modify-write of one canonical definition (``version`` guards concurrent merges).
+
+        Each definition comes with its sender's ``define`` scope (see lrs.definitions.apply_definitions).
+        """
         session = unit.session
         for _ in range(MAX_DEFINITION_RETRIES):
             doc = self._find_one(
@@ -645,9 +648,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
                 session=session,
             )
             old: dict[str, Any] | None = json.loads(doc["definition_json"]) if doc else None
-            merged: dict[str, Any] | None = old
-            for definition in definitions:
-                merged = merge_definition(merged, definition)
+            merged = apply_definitions(old, definitions)
             if merged is None or merged == old:
                 return
             text = _dumps(merged)

@@ -45,6 +45,9 @@ class StatementRecord:
     voiding: bool = False  # verb is http://adlnet.gov/expapi/verbs/voided and object is a StatementRef
     activity_definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     attachment_hashes: tuple[str, ...] = ()
+    # The sender holds the ``define`` scope.  Without it, ``activity_definitions`` only create canonical
+    # definitions the tenant does not have yet (lrs.definitions.apply_definitions); the body is unchanged.
+    define: bool = True
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from lrs.definitions import merge_definition
+from lrs.definitions import apply_definitions
 from lrs.errors import BadRequestError, ConflictError, StorageUnavailableError
 from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
@@ -415,18 +415,16 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
 
     @staticmethod
     def _merge_definitions(conn: sqlite3.Connection, tenant: str, records: Sequence[StatementRecord]) -> None:
-        incoming: dict[str, list[Any]] = {}
+        incoming: dict[str, list[tuple[Mapping[str, Any], bool]]] = {}
         for record in records:
             for activity_id, definition in record.activity_definitions.items():
-                incoming.setdefault(activity_id, []).append(definition)
+                incoming.setdefault(activity_id, []).append((definition, record.define))
         for activity_id, definitions in incoming.items():
             row = conn.execute(
                 "SELECT definition FROM activities WHERE tenant = ? AND activity_id = ?", (tenant, activity_id)
             ).fetchone()
             old = json.loads(row[0]) if row else None
-            merged = old
-            for definition in definitions:
-                merged = merge_definition(merged, definition)
+            merged = apply_definitions(old, definitions)
             if merged != old:
                 conn.execute(
                     "INSERT OR REPLACE INTO activities (tenant, activity_id, definition) VALUES (?, ?, ?)",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lrs.definitions import merge_definition
+from lrs.definitions import apply_definitions, merge_definition
 
 CHOICE = {
     "interactionType": "choice",
@@ -92,3 +92,21 @@ def test_merge_changes_neither_argument() -> None:
     merge_definition(old, new)
     assert old == {"name": {"en": "A"}, "choices": [{"id": "x", "description": {"en": "X"}}]}
     assert new == {"name": {"fr": "B"}, "choices": [{"id": "x", "description": {"fr": "Y"}}]}
+
+
+# --- the define scope (xAPI 1.0.3 Communication §4) -----------------------------------------------------
+
+
+def test_without_define_a_definition_only_creates_a_missing_one() -> None:
+    first, second = {"name": {"en": "A"}}, {"name": {"en": "B", "fr": "B"}, "type": "http://t/2"}
+    assert apply_definitions(None, [(first, False), (second, False)]) == first
+    assert apply_definitions({"name": {"en": "Old"}}, [(second, False)]) == {"name": {"en": "Old"}}
+    assert apply_definitions(None, []) is None
+
+
+def test_with_define_definitions_merge_in_order_whatever_came_without() -> None:
+    incoming = [({"name": {"en": "A"}}, False), ({"name": {"fr": "Á"}}, True), ({"type": "http://t/1"}, False)]
+    assert apply_definitions(None, incoming) == {"name": {"en": "A", "fr": "Á"}}
+    old = {"name": {"en": "Old"}}
+    assert apply_definitions(old, [({"name": {"en": "New"}}, True)]) == {"name": {"en": "New"}}
+    assert old == {"name": {"en": "Old"}}

@@ -333,6 +333,26 @@ def test_activity_definitions_are_merged_per_tenant(store: Store) -> None:
     assert store.get_activity_definitions(B, [ACTIVITY])[ACTIVITY]["name"] == {"en-US": "B's name"}
 
 
+def test_definitions_without_define_only_create_missing_canonical_ones(store: Store) -> None:
+    other = "http://ex.gov/activities/new"
+    put(store, A, make_statement())
+    sent = make_statement(
+        object={"id": ACTIVITY, "definition": {"name": {"en-US": "Renamed", "id-ID": "Orientasi"}}},
+        context={"contextActivities": {"parent": [{"id": other, "definition": {"name": {"en-US": "New"}}}]}},
+    )
+    later = make_statement(object={"id": other, "definition": {"name": {"en-US": "Changed"}}})
+    records = [prepare(s, authority=AUTHORITY, default_version="1.0.0", define=False)[2] for s in (sent, later)]
+    assert store.insert_statements(A, records) == {}
+    assert store.get_activity_definitions(A, [ACTIVITY, other]) == {
+        ACTIVITY: {"name": {"en-US": "Onboarding"}, "type": "http://adlnet.gov/expapi/activities/course"},
+        other: {"name": {"en-US": "New"}},
+    }
+    body = json.loads(store.get_statement(A, sent["id"]).body)  # type: ignore[union-attr]
+    assert body["object"]["definition"] == sent["object"]["definition"]
+    put(store, A, make_statement(object={"id": other, "definition": {"name": {"fr-FR": "Nouveau"}}}))
+    assert store.get_activity_definitions(A, [other])[other] == {"name": {"en-US": "New", "fr-FR": "Nouveau"}}
+
+
 def test_secret_is_created_once(store: Store) -> None:
     first = store.get_or_create_secret("cursor")
     assert len(first) == 32
