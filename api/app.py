@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.context import LRSContext
 from api.docs import COMPONENT_SCHEMAS
@@ -82,5 +83,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     api.register_blueprint(admin_blueprint)
     register_http_headers(app)
     register_limits(app)  # after the headers' before_request: needs the xAPI request it builds
+    if settings.proxy_hops:  # the client address (throttling, audit) from the trusted proxies' X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     register_error_handlers(app)
     return app

@@ -52,6 +52,7 @@ class Settings:
     rate_limit_per_minute: int = 12_000
     rate_limit_burst: int = 1_000
     auth_failures_per_minute: int = 50
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -104,6 +105,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "Default requests per minute per credential (tenants may override); more get 429; 0: no limit",
     ),
     "LRS_RATE_LIMIT_BURST": ("rate_limit_burst", "Default burst: most requests per credential in one rate window"),
+    "LRS_PROXY_HOPS": (
+        "proxy_hops",
+        "Reverse proxies in front of the LRS whose `X-Forwarded-For` is trusted for the client address (0: none)",
+    ),
     "LRS_AUTH_FAILURES_PER_MINUTE": (
         "auth_failures_per_minute",
         "Failed authentications per minute allowed per key and per client address before 429; 0: no limit",
@@ -191,6 +196,7 @@ _SSO_AND_QUOTA_FIELDS = {
     "rate_limit_per_minute",
     "rate_limit_burst",
     "auth_failures_per_minute",
+    "proxy_hops",
 }
 
 
@@ -199,7 +205,7 @@ def _non_negative_int(name: str, raw: str) -> int:
 
 
 def _sso_or_quota_value(name: str, attribute: str, raw: str) -> object:
-    if attribute in ("rate_limit_per_minute", "auth_failures_per_minute", "jwt_leeway_seconds"):
+    if attribute in ("rate_limit_per_minute", "auth_failures_per_minute", "jwt_leeway_seconds", "proxy_hops"):
         return _non_negative_int(name, raw)
     if attribute == "rate_limit_burst":
         return _positive_int(name, raw)

@@ -345,3 +345,18 @@ def test_a_learner_token_reaches_only_its_own_documents_and_person(sso: World) -
     assert profile_writer.request("GET", profile).status_code == 200
     assert learner.request("GET", "/xapi/agents", query_string={"agent": json.dumps(me)}).status_code == 200
     assert learner.request("GET", "/xapi/agents", query_string={"agent": json.dumps(colleague)}).status_code == 403
+
+
+def test_b13_behind_a_trusted_proxy_the_forwarded_address_counts(tmp_path: Path) -> None:
+    world = make_world(tmp_path, "sqlite", **sso_settings(tmp_path, auth_failures_per_minute=2, proxy_hops=1))
+    try:
+
+        def via_proxy(token: str, client: str) -> int:
+            headers = {"X-Forwarded-For": client}
+            return int(from_address(as_token(world, token), "10.0.0.1").get(headers=headers).status_code)
+
+        assert [via_proxy(unsigned(), "198.51.100.7") for _ in range(3)] == [401, 401, 429]
+        assert via_proxy(mint(), "198.51.100.8") == 200  # another client behind the same proxy
+        assert via_proxy(mint(), "198.51.100.7") == 429
+    finally:
+        world.store.close()
