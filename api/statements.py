@@ -124,7 +124,11 @@ class Statements(MethodView):
                 restrict_keys=restrict,
                 reader_version=req.version,
             )
-            response = _as_attachments_response(text, [text]) if parsed.attachments else _json_response(text)
+            response = (
+                _as_attachments_response(text, [text], restricted=bool(restrict))
+                if parsed.attachments
+                else _json_response(text)
+            )
             response.headers["Last-Modified"] = http_date(stored_us)
             return response
         if isinstance(parsed, MoreRequest):
@@ -141,14 +145,18 @@ class Statements(MethodView):
             )
         more = f"{request.script_root}/xapi/statements?more={result.more_token}" if result.more_token else ""
         text = '{"statements":[' + ",".join(result.statements_json) + '],"more":"' + more + '"}'
-        response = _as_attachments_response(text, result.statements_json) if flt.attachments else _json_response(text)
+        response = (
+            _as_attachments_response(text, result.statements_json, restricted=bool(restrict))
+            if flt.attachments
+            else _json_response(text)
+        )
         response.headers["X-Experience-API-Consistent-Through"] = iso_us(result.consistent_through_us)
         return response
 
 
-def _as_attachments_response(text: str, statements_json: Sequence[str]) -> Response:
+def _as_attachments_response(text: str, statements_json: Sequence[str], *, restricted: bool) -> Response:
     """``attachments=true``: multipart/mixed, the JSON first, then the stored content of each attachment."""
-    parts = lrs().statements.attachment_parts(principal().tenant, statements_json)
+    parts = lrs().statements.attachment_parts(principal().tenant, statements_json, restricted=restricted)
     content_type, body = multipart_body(text, parts)
     response = Response(body, status=200)
     response.headers["Content-Type"] = content_type

@@ -80,12 +80,18 @@ def batch_refs(statements: Sequence[Mapping[str, Any]]) -> list[AttachmentRef]:
     return [ref for i, s in enumerate(statements) for ref in attachment_refs(s, statement_path(i, count))]
 
 
-def content_types(statements: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Distinct lowercase sha2 → contentType (of its first Attachment object), in order of appearance."""
+def content_types(statements: Iterable[Mapping[str, Any]], *, uploaded_only: bool = False) -> dict[str, str]:
+    """Distinct lowercase sha2 → contentType (of its first Attachment object), in order of appearance.
+
+    ``uploaded_only`` keeps only Attachment objects without a ``fileUrl``: the LRS accepted those only with
+    their content in the same request, so the statement's sender held the bytes.  One declared with a
+    ``fileUrl`` needs no content, so declaring a hash that way proves nothing about holding it.
+    """
     found: dict[str, str] = {}
     for statement in statements:
         for ref in attachment_refs(statement):
-            found.setdefault(ref.sha2, ref.content_type)
+            if not (uploaded_only and ref.has_file_url):
+                found.setdefault(ref.sha2, ref.content_type)
     return found
 
 

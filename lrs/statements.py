@@ -209,10 +209,18 @@ class StatementService:
         rendered = self._render(tenant, page.statements, flt.format, languages, reader_version)
         return QueryResult(rendered, token, consistent), flt
 
-    def attachment_parts(self, tenant: str, statements_json: Sequence[str]) -> list[tuple[str, str, bytes]]:
+    def attachment_parts(
+        self, tenant: str, statements_json: Sequence[str], *, restricted: bool = False
+    ) -> list[tuple[str, str, bytes]]:
         """``(sha2, contentType, content)`` of each distinct attachment of these statements whose content is
-        stored for this tenant (``attachments=true``)."""
-        types = content_types(json.loads(text) for text in statements_json)
+        stored for this tenant (``attachments=true``).
+
+        Content is stored once per tenant and hash.  A ``restricted`` reader (``statements/read/mine``, a
+        learner) sees only some statements, so it gets only content that one of those statements arrived
+        with (an Attachment without ``fileUrl``): declaring a known hash with a ``fileUrl`` and no content must
+        not reach bytes another credential uploaded.  Full readers can read the uploading statement anyway.
+        """
+        types = content_types((json.loads(text) for text in statements_json), uploaded_only=restricted)
         stored = self.store.get_attachments(tenant, list(types)) if types else {}
         return [(sha2, content_type, stored[sha2]) for sha2, content_type in types.items() if sha2 in stored]
 

@@ -602,13 +602,6 @@ def test_c11_c14_a_forged_authority_never_shows_a_statement_to_another_read_mine
     assert mine.get(voidedStatementId=own["id"]).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak, reported: attachment content is stored once per tenant and hash, and attachments=true serves"
-    " it for any returned statement declaring that hash, so a read/mine credential that declares another"
-    " credential's hash with a fileUrl (no part needed) reads that credential's bytes; fixing it needs per-statement"
-    " ownership of uploaded content (lrs/statements.py attachment_parts and the stores)",
-)
 def test_c14_read_mine_cannot_reach_another_credentials_attachment_by_declaring_its_hash(world: World) -> None:
     uploader = world.client_for("tenant-a", ["statements/write", "statements/read/mine"])
     prober = world.client_for("tenant-a", ["statements/write", "statements/read/mine"])
@@ -729,3 +722,15 @@ def test_c15_no_response_carries_storage_metadata_tenant_names_or_secrets(world:
         text = response.get_data().decode("utf-8", "replace") + repr(sorted(response.headers.items()))
         for secret in secrets:
             assert secret not in text, (response.request.url, secret)
+
+
+def test_c14_read_mine_gets_the_content_its_own_statements_arrived_with(world: World) -> None:
+    uploader = world.client_for("tenant-a", ["statements/write", "statements/read/mine"])
+    content = b"my own attachment"
+    statement = make_statement(attachments=[attachment(content)])
+    content_type, body = multipart(statement, [part(content)])
+    assert uploader.request("POST", data=body, headers={"Content-Type": content_type}).status_code == 200
+    for params in ({"statementId": statement["id"], "attachments": "true"}, {"attachments": "true"}):
+        response = uploader.get(**params)
+        assert response.status_code == 200
+        assert any(content == chunk for chunk in response_parts(response))
