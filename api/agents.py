@@ -1,8 +1,9 @@
 """The xAPI Agents resource: GET and HEAD /xapi/agents?agent=... (Communication 2.4).
 
-Scopes: any of ``all``, ``all/read``, ``statements/read``, ``define`` (1.0.3: "(re)Define Activities and
-Actors").  The Person carries names taken from the tenant's statements, so credentials that cannot read every
-statement (``statements/read/mine``, ``profile``, ``state``, ``statements/write``) get 403.
+Scopes: any of ``all``, ``all/read``, ``statements/read``.  The Person carries names taken from the tenant's
+statements, so only credentials that can read every statement may see it; the others (``statements/read/mine``,
+``define``, ``profile``, ``state``, ``statements/write``) get 403.  The Activities resource is more open because
+a canonical definition describes content, not people.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from api.context import lrs, principal, xrequest
 from api.docs import documented, xapi_blueprint
 from api.docs_resources import AGENTS_ALTERNATE_DOC, AGENTS_GET_DOC
 from api.lookup import alternate_read, json_entity
-from auth.scopes import ALL, ALL_READ, DEFINE, STATEMENTS_READ
+from auth.scopes import ALL, ALL_READ, STATEMENTS_READ
 from lrs.person import get_person
 from validators.lookup_params import parse_agents_get
 
-READ_SCOPES = (ALL, ALL_READ, STATEMENTS_READ, DEFINE)
+READ_SCOPES = (ALL, ALL_READ, STATEMENTS_READ)
 
 
 @xapi_blueprint.route("/agents")

@@ -88,8 +88,8 @@ ACTIVITIES_ALTERNATE_DOC = _alternate_doc("/activities")
 
 AGENTS_GET_DOC = _get_doc(
     "The Person object of an Agent",
-    "Scopes: any of all, all/read, statements/read, define (the Person carries names taken from the tenant's "
-    "statements, so profile, state and statements/read/mine are not enough: 403). The agent parameter is an "
+    "Scopes: any of all, all/read, statements/read (the Person carries names taken from the tenant's "
+    "statements, so define, profile, state and statements/read/mine are not enough: 403). The agent parameter is an "
     "Agent, not a Group. HEAD answers the same headers without a body.",
     _query("agent", "Agent object (JSON) with exactly one identifier"),
     PERSON_SCHEMA,

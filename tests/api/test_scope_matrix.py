@@ -1,7 +1,7 @@
 """Catalogue C12: every scope x every resource x every method, on both storage adapters (and C14 for read/mine).
 
 The expected statuses come from the documented rules of the views: ``api/activities.py`` (any scope but
-``statements/write`` alone), ``api/agents.py`` (``all``, ``all/read``, ``statements/read``, ``define``),
+``statements/write`` alone), ``api/agents.py`` (``all``, ``all/read``, ``statements/read``),
 ``api/documents.py`` with ``auth/principal.py`` (a document resource is read with its own scope, ``state`` or
 ``profile``, or ``all/read``; written with its own scope only), and ``auth/principal.py`` for statements
 (written with ``statements/write``; read with ``statements/read``, or ``statements/read/mine`` restricted to the
@@ -66,14 +66,13 @@ MATRIX: list[tuple[str, str, tuple[int, ...]]] = [
     ("agent profile", "PUT",               (403, 403, 403, 403, 403, 204, 403, 204)),
     ("agent profile", "POST",              (403, 403, 403, 403, 403, 204, 403, 204)),
     ("agent profile", "DELETE",            (403, 403, 403, 403, 403, 204, 403, 204)),
-    # any scope but statements/write alone (api/activities.py); read/mine, state and profile thus read canonical
-    # definitions merged from statements they may not read (flagged for review, encoded as documented)
+    # any scope but statements/write alone (api/activities.py): canonical definitions describe content, not people,
+    # so read/mine, state and profile may read them too
     ("activities", "GET",                  (403, 200, 200, 200, 200, 200, 200, 200)),
     ("activities", "HEAD",                 (403, 200, 200, 200, 200, 200, 200, 200)),
-    # all, all/read, statements/read, define (api/agents.py); define reads Persons built from statements it may not
-    # read, which the module's own rationale for refusing read/mine argues against (flagged for review)
-    ("agents", "GET",                      (403, 403, 200, 403, 200, 403, 200, 200)),
-    ("agents", "HEAD",                     (403, 403, 200, 403, 200, 403, 200, 200)),
+    # all, all/read, statements/read (api/agents.py): a Person is built from statements, so only full readers
+    ("agents", "GET",                      (403, 403, 200, 403, 403, 403, 200, 200)),
+    ("agents", "HEAD",                     (403, 403, 200, 403, 403, 403, 200, 200)),
     ("about", "GET",                       (200, 200, 200, 200, 200, 200, 200, 200)),
     ("about", "HEAD",                      (200, 200, 200, 200, 200, 200, 200, 200)),
 ]
