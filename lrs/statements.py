@@ -17,10 +17,13 @@ from lrs.comparison import same_statement
 from lrs.cursor import Cursor, CursorCodec
 from lrs.errors import BadRequestError, ConflictError, NotFoundError, StorageUnavailableError
 from lrs.jsontext import dumps
+from lrs.progress.events import TrainingIndex
+from lrs.progress.projection import training_events
+from lrs.progress.service import TrainingCatalog
 from lrs.statement_fields import activity_definitions, is_voiding, query_keys, statement_ref_target
 from lrs.statement_format import activity_ids_in, to_canonical, to_ids
 from lrs.statement_query import NoMatch, StatementFilter, to_storage_query
-from lrs.storage.port import StatementRecord, Store, StoredStatement
+from lrs.storage.port import ProgressVersionChanged, StatementRecord, Store, StoredStatement
 from lrs.timeutil import now_us, utc_text
 from lrs.versions import V2, for_reader
 
@@ -67,12 +70,18 @@ def _normalise_timestamps(statement: dict[str, Any]) -> None:
 
 
 def prepare(
-    statement: Mapping[str, Any], *, authority: Mapping[str, Any], default_version: str, define: bool = True
+    statement: Mapping[str, Any],
+    *,
+    authority: Mapping[str, Any],
+    default_version: str,
+    define: bool = True,
+    progress: TrainingIndex | None = None,
 ) -> tuple[str, dict[str, Any], StatementRecord]:
     """Apply the LRS-set properties and compute the storage record of one validated statement.
 
     ``define``: the sender holds the ``define`` scope (see lrs.definitions: without it, the statement's activity
-    definitions only create canonical definitions that do not exist yet).
+    definitions only create canonical definitions that do not exist yet).  ``progress``: the tenant's trainings,
+    for the record's progress events (lrs.progress.projection).
     """
     statement_id = str(statement.get("id") or uuid.uuid4()).lower()
     enriched: dict[str, Any] = {"id": statement_id}
@@ -94,15 +103,29 @@ def prepare(
             str(a["sha2"]) for a in enriched.get("attachments") or () if isinstance(a, Mapping) and "sha2" in a
         ),
         define=define,
+        progress_events=training_events(enriched, progress) if progress is not None else (),
     )
     return statement_id, enriched, record
 
 
+def with_progress(record: StatementRecord, enriched: Mapping[str, Any], index: TrainingIndex) -> StatementRecord:
+    """The record with its progress events recomputed from ``index`` (the same record when they are unchanged)."""
+    events = training_events(enriched, index)
+    return replace(record, progress_events=events) if events != record.progress_events else record
+
+
 class StatementService:
-    def __init__(self, store: Store, cursors: CursorCodec, policy: StatementPolicy | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cursors: CursorCodec,
+        policy: StatementPolicy | None = None,
+        trainings: TrainingCatalog | None = None,
+    ) -> None:
         self.store = store
         self.cursors = cursors
         self.policy = policy or StatementPolicy()
+        self.trainings = trainings or TrainingCatalog(store)  # for the progress events of each batch
 
     # writing -----------------------------------------------------------------------------------------
     def store_statements(
@@ -123,7 +146,11 @@ class StatementService:
         the statements that declare them.  ``define`` is false when the sender lacks the ``define`` scope: its
         activity definitions then never change a canonical definition (see lrs.definitions).
         """
-        prepared = [prepare(s, authority=authority, default_version=default_version, define=define) for s in statements]
+        version, index = self.trainings.current(tenant)
+        prepared = [
+            prepare(s, authority=authority, default_version=default_version, define=define, progress=index)
+            for s in statements
+        ]
         ids = [statement_id for statement_id, _, _ in prepared]
         if len(set(ids)) != len(ids):
             duplicate = next(i for i in ids if ids.count(i) > 1)
@@ -133,7 +160,15 @@ class StatementService:
             records = [record for _, record in pending.values()]
             wanted = {ref.sha2 for enriched, _ in pending.values() for ref in attachment_refs(enriched)}
             contents = {sha2: content for sha2, content in (attachments or {}).items() if sha2 in wanted}
-            existing = self.store.insert_statements(tenant, records, contents)
+            try:
+                existing = self.store.insert_statements(tenant, records, contents, progress_version=version)
+            except ProgressVersionChanged:  # a training changed (maybe through another worker): reload, retry
+                self.trainings.invalidate(tenant)
+                version, index = self.trainings.current(tenant)
+                pending = {
+                    sid: (enriched, with_progress(rec, enriched, index)) for sid, (enriched, rec) in pending.items()
+                }
+                continue
             if not existing:
                 return ids
             for statement_id, body in existing.items():

@@ -58,6 +58,7 @@ from lrs.statement_fields import is_inheritable
 from lrs.storage.mongo_admin import MongoAdminMixin
 from lrs.storage.mongo_attachments import MongoAttachments
 from lrs.storage.mongo_documents import MongoDocuments
+from lrs.storage.mongo_progress import MongoProgress, check_progress_version
 from lrs.storage.mongo_quotas import MongoQuotas
 from lrs.storage.port import (
     Credential,
@@ -210,7 +211,7 @@ class _Written:
     existing: dict[str, str]
 
 
-class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas):
+class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas, MongoProgress):
     """The MongoDB store.  Takes ownership of ``client`` (``close()`` closes it)."""
 
     def __init__(
@@ -295,6 +296,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
             self._init_documents()
             self._init_admin_schema()
             self._init_quotas()
+            self._init_progress()
         if self._require_transactions and not self.transactions_enabled():
             raise ConfigurationError(
                 "LRS_MONGO_URI names a standalone MongoDB server, which cannot make a batch of statements atomic;"
@@ -438,7 +440,12 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
 
     # statements: writing ---------------------------------------------------------------------------
     def insert_statements(
-        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+        self,
+        tenant: str,
+        records: Sequence[StatementRecord],
+        attachments: Mapping[str, bytes] | None = None,
+        *,
+        progress_version: int | None = None,
     ) -> dict[str, str]:
         if not records:
             return {}
@@ -448,7 +455,9 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
         with _translate_errors("insert_statements"):
             for _ in range(MAX_DUPLICATE_RETRIES):
                 try:
-                    return self._atomic(lambda unit: self._write_batch(unit, tenant, records, attachments)).existing
+                    return self._atomic(
+                        lambda unit: self._write_batch(unit, tenant, records, attachments, progress_version)
+                    ).existing
                 except (DuplicateKeyError, BulkWriteError) as exc:
                     if not _is_duplicate_key(exc):
                         raise
@@ -468,9 +477,10 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
         )
         return {str(doc["statement_id"]): str(doc["body"]) for doc in docs}
 
-    def _next_stored_us(self, unit: _Unit, tenant: str) -> int:
+    def _next_stored_us(self, unit: _Unit, tenant: str, progress_version: int | None = None) -> int:
         """``now``, but never lower than any ``stored`` already given out in this tenant (a per-tenant clock
-        document moved forward with ``$max``; in a transaction it also serialises the tenant's batches)."""
+        document moved forward with ``$max``; in a transaction it also serialises the tenant's batches).  The
+        same document carries the tenant's trainings version, checked against ``progress_version``."""
         doc = self._meta.find_one_and_update(
             {"_id": f"clock:{tenant}"},
             {"$max": {"stored_us": stored_now_us()}},
@@ -479,6 +489,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
             session=unit.session,
             maxTimeMS=self._max_time_ms,
         )
+        check_progress_version(doc, progress_version, tenant)
         return int(doc["stored_us"])
 
     def _write_batch(
@@ -487,6 +498,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
         tenant: str,
         records: Sequence[StatementRecord],
         attachments: Mapping[str, bytes] | None = None,
+        progress_version: int | None = None,
     ) -> _Written:
         session = unit.session
         ids = [record.statement_id for record in records]
@@ -495,7 +507,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
             if session is None:
                 self._repair_effects(unit, tenant, list(existing))
             return _Written(existing)
-        stored_us = self._next_stored_us(unit, tenant)
+        stored_us = self._next_stored_us(unit, tenant, progress_version)
 
         new_ids = set(ids)
         stored_targets = sorted({r.ref_target for r in records if r.ref_target and r.ref_target not in new_ids})
@@ -559,6 +571,8 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas)
         self._propagate_references(unit, tenant, frontier)
         self._merge_definitions(unit, tenant, records)
         self._insert_attachments(unit, tenant, attachments)
+        voided_now = {doc["statement_id"] for doc in docs if doc["voided"]}
+        self._maintain_progress(unit, tenant, records, stored_us, voided_now, version=progress_version)
         return _Written({})
 
     def _repair_effects(self, unit: _Unit, tenant: str, ids: Sequence[str]) -> None:

@@ -18,6 +18,9 @@ Rules every adapter follows:
 * StatementRef filter inheritance (xAPI Communication 2.1.3, "Filter Conditions for StatementRefs"): a record
   whose ``ref_target`` names a stored statement also matches every *inheritable* key of that target
   (recursively, in either arrival order).  Keys of kind ``authority`` are never inherited.
+* The progress projection (trainings, progress events, progress rows: :mod:`lrs.progress.projection`) is
+  written in the same all-or-nothing unit as the statements that change it; adapters store and read it, the
+  rules stay in the shared helpers they call.
 * Driver errors are translated to :class:`lrs.errors.StorageUnavailableError` (or a more precise
   ``LRSError``) at the adapter boundary.
 """
@@ -27,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from lrs.progress.events import ProgressEvent
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,9 @@ class StatementRecord:
     # The sender holds the ``define`` scope.  Without it, ``activity_definitions`` only create canonical
     # definitions the tenant does not have yet (lrs.definitions.apply_definitions); the body is unchanged.
     define: bool = True
+    # Progress events of this statement about the tenant's trainings (lrs.progress.projection.training_events);
+    # the adapter stores them unless the statement is stored already voided (see "progress projection" below).
+    progress_events: tuple[ProgressEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,48 @@ class Document:
     updated_us: int  # microseconds since the Unix epoch, UTC: when the document last changed
 
 
+# progress projection (trainings, progress events and rows; lrs/storage/*_progress.py) ----------------------
+class ProgressVersionChanged(Exception):  # a signal, not an error: the caller retries
+    """Raised by ``insert_statements`` (nothing written) when the tenant's trainings changed since the caller
+    computed the records' ``progress_events``: reload the trainings, recompute the events and retry."""
+
+
+@dataclass(frozen=True)
+class StoredTraining:
+    """A training as stored: ``body`` is the JSON text of ``lrs.progress.training.training_to_json``."""
+
+    training_id: str
+    body: str
+    version: int  # the tenant's trainings version this definition was stored with
+    built_version: int  # the version whose events and rows the projection holds (== version: up to date)
+
+
+@dataclass(frozen=True)
+class ProgressRowRecord:
+    """One participant's progress row: the row as JSON text (``lrs.progress.projection.row_to_text``) plus the
+    fields reads filter on."""
+
+    training: str
+    learner: str  # IFI key
+    status: str  # lrs.progress.rules.Status value
+    last_activity_us: int | None
+    row: str
+
+
+@dataclass(frozen=True)
+class ProgressRowQuery:
+    """Rows of one training, ordered by learner key.  Every given filter must match.  ``after`` is the learner
+    key of the last row of the previous page (exclusive).  ``active_since_us`` keeps rows whose last activity is
+    at or after it; ``inactive_since_us`` keeps rows without activity since then (last activity before it, or
+    none at all)."""
+
+    statuses: tuple[str, ...] = ()
+    active_since_us: int | None = None
+    inactive_since_us: int | None = None
+    after: str | None = None
+    limit: int = 1000
+
+
 class Store(Protocol):
     """The storage port."""
 
@@ -211,7 +261,12 @@ class Store(Protocol):
 
     # statements -----------------------------------------------------------------------------------
     def insert_statements(
-        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+        self,
+        tenant: str,
+        records: Sequence[StatementRecord],
+        attachments: Mapping[str, bytes] | None = None,
+        *,
+        progress_version: int | None = None,
     ) -> dict[str, str]:
         """Write all records atomically, or none.
 
@@ -219,6 +274,13 @@ class Store(Protocol):
         nothing and returns ``{statement_id: existing final body}`` for each of them.  ``attachments``
         (lowercase sha2 → content) are written with the records, in the same all-or-nothing unit, once per
         tenant and hash: content already stored for the tenant under that hash is kept as it is.
+
+        The progress projection is maintained in the same unit: the records' ``progress_events`` are stored
+        (not those of a record stored already voided; a record without a client timestamp gets ``stored`` as
+        the events' time), the events of statements a voiding record voids are deleted, and the rows of every
+        participant concerned are refolded (``lrs.progress.projection.refold_pairs``).  ``progress_version`` is
+        the trainings version the events were computed with (stored with them): when it is no longer the
+        tenant's, :class:`ProgressVersionChanged` is raised and nothing is written (None: no check, version 0).
         """
 
     def get_attachments(self, tenant: str, sha2s: Sequence[str]) -> dict[str, bytes]:
@@ -272,3 +334,38 @@ class Store(Protocol):
 
     def read_counters(self, names: Sequence[str], window: int) -> list[int]:
         """The counts of ``names`` in ``window`` (0 when never incremented), in the order given."""
+
+    # progress projection (lrs/storage/*_progress.py) ---------------------------------------------
+    def trainings_version(self, tenant: str) -> int:
+        """The tenant's trainings version: 0 before its first training, bumped by every put and delete."""
+
+    def put_training(self, tenant: str, training_id: str, body: str) -> StoredTraining:
+        """Create or replace a training and bump the tenant's trainings version (the stored training carries the
+        new version; ``built_version`` stays what it was until :meth:`replace_training_progress`)."""
+
+    def get_training(self, tenant: str, training_id: str) -> StoredTraining | None: ...
+
+    def list_trainings(self, tenant: str) -> list[StoredTraining]:
+        """The tenant's trainings, by id."""
+
+    def delete_training(self, tenant: str, training_id: str) -> bool:
+        """Delete a training with its events and rows and bump the version; False when it does not exist."""
+
+    def replace_training_progress(
+        self, tenant: str, training_id: str, events: Sequence[ProgressEvent], *, version: int
+    ) -> bool:
+        """Rebuild one training's projection, atomically, from ``events``: the training's events computed from
+        every statement stored when the caller read them, with the definition of ``version``.  Stored events of
+        the training computed with an older version go; ``events`` replace those of the same statements; events
+        written meanwhile by ingest with this version or a later one stay; events of statements voided
+        meanwhile are dropped.  Then every participant's row is refolded and ``built_version`` becomes
+        ``version``.  False, nothing written, when the training is gone or its version is no longer ``version``
+        (the newer definition is rebuilt by whoever stored it)."""
+
+    def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:
+        """One indexed range read: the training's rows matching ``query``, by learner key, at most ``limit``."""
+
+    def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None: ...
+
+    def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
+        """The stored events of one participant in one training (any order)."""

@@ -43,6 +43,7 @@ from lrs.storage.port import (
 from lrs.storage.sqlite_admin import SQLiteAdminMixin
 from lrs.storage.sqlite_attachments import SQLiteAttachments
 from lrs.storage.sqlite_documents import SQLiteDocuments
+from lrs.storage.sqlite_progress import SQLiteProgress
 from lrs.storage.sqlite_quotas import SQLiteQuotas
 from lrs.timeutil import stored_now_us
 
@@ -80,7 +81,7 @@ CREATE TABLE IF NOT EXISTS activities (
 """
 
 
-class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQuotas):
+class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQuotas, SQLiteProgress):
     """The embedded store.  One connection per thread; safe across processes sharing the file."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 10_000) -> None:
@@ -144,6 +145,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
             self._init_admin_schema(conn)
             self._init_quotas(conn)
             self._init_attachments(conn)
+            self._init_progress(conn)
             credential_columns = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
             if "xapi_version" not in credential_columns:  # stores created before per-credential versions
                 conn.execute("ALTER TABLE credentials ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '2.0.0'")
@@ -268,7 +270,12 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
 
     # statements: writing -------------------------------------------------------------------------
     def insert_statements(
-        self, tenant: str, records: Sequence[StatementRecord], attachments: Mapping[str, bytes] | None = None
+        self,
+        tenant: str,
+        records: Sequence[StatementRecord],
+        attachments: Mapping[str, bytes] | None = None,
+        *,
+        progress_version: int | None = None,
     ) -> dict[str, str]:
         if not records:
             return {}
@@ -276,8 +283,10 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
         with self._guard(), self._write() as conn:
             existing = self._existing(conn, tenant, [r.statement_id for r in records])
             if not existing:  # otherwise nothing is written and the empty transaction commits
+                self._check_progress_version(conn, tenant, progress_version)
                 stored_us = self._next_stored(conn)
                 self._insert_rows(conn, tenant, records, stored_us, new_keys)
+                self._maintain_progress(conn, tenant, records, stored_us, version=progress_version)
                 self._merge_definitions(conn, tenant, records)
                 self._insert_attachments(conn, tenant, attachments)
         self._key_cache.update(new_keys)  # only ids that were committed

@@ -1,0 +1,310 @@
+"""Storage contract, progress part: trainings, progress events and rows, maintained with the statements.
+
+Every adapter: trainings per tenant with a version; a batch's events written and rows refolded in the batch's
+unit; voiding in either arrival order; a stale trainings version refused with nothing written; a rebuild that
+keeps what ingest wrote meanwhile; rows read as one range, paged and filtered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from lrs.progress.events import ProgressEvent, TrainingIndex
+from lrs.progress.projection import row_from_text, training_events, training_text
+from lrs.progress.rules import Status
+from lrs.progress.training import Training
+from lrs.statements import prepare, with_progress
+from lrs.storage.port import ProgressRowQuery, ProgressVersionChanged, StatementRecord, Store
+from tests.factories import voiding
+from tests.progress_data import SSO_HOMEPAGE, START, latsar_body, pim_body, sso_agent, statement
+from validators.training import parse_training
+
+AUTHORITY = {"objectType": "Agent", "name": "lms", "mbox": "mailto:lms@example.gov"}
+LATSAR = parse_training("latsar", latsar_body(), sso_homepage=SSO_HOMEPAGE)
+PIM = parse_training("pim", pim_body(["111", "222"]), sso_homepage=SSO_HOMEPAGE)
+MATERI, VIDEO, KUIS, TUGAS, EVALUASI, BACAAN = (module.id for module in LATSAR.modules)
+ANI, BUDI = sso_agent("111", "Ani"), sso_agent("222", "Budi")
+ANI_KEY = 'account:["https://sso.example.go.id", "111"]'
+BUDI_KEY = 'account:["https://sso.example.go.id", "222"]'
+
+
+def put(store: Store, tenant: str, *trainings: Training) -> int:
+    """Store trainings and build their (empty) projection, as putting one through the service does."""
+    for training in trainings:
+        stored = store.put_training(tenant, training.id, training_text(training))
+        assert store.replace_training_progress(tenant, training.id, [], version=stored.version)
+    return store.trainings_version(tenant)
+
+
+def record(body: dict[str, Any], *trainings: Training) -> StatementRecord:
+    """The storage record of a statement with its events about ``trainings`` (as the statement service does)."""
+    _, enriched, base = prepare(body, authority=AUTHORITY, default_version="1.0.0")
+    return with_progress(base, enriched, TrainingIndex(trainings))
+
+
+def write(store: Store, tenant: str, bodies: list[dict[str, Any]], *trainings: Training) -> dict[str, str]:
+    version = store.trainings_version(tenant)
+    return store.insert_statements(tenant, [record(body, *trainings) for body in bodies], progress_version=version)
+
+
+def rows(store: Store, tenant: str, training_id: str, **query: Any) -> dict[str, Any]:
+    return {
+        r.learner: row_from_text(r.row)
+        for r in store.list_progress_rows(tenant, training_id, ProgressRowQuery(**query))
+    }
+
+
+def completed(who: dict[str, Any], module: str, minute: int, **kw: Any) -> dict[str, Any]:
+    return statement(who, "completed", module, START + timedelta(minutes=minute), **kw)
+
+
+# trainings ---------------------------------------------------------------------------------------------------
+def test_trainings_are_stored_per_tenant_with_a_version(store: Store) -> None:
+    assert store.trainings_version("acme") == 0
+    assert store.list_trainings("acme") == []
+    first = store.put_training("acme", "latsar", training_text(LATSAR))
+    assert first.training_id == "latsar"
+    assert json.loads(first.body)["course"] == LATSAR.course
+    assert 0 < first.version <= store.trainings_version("acme")
+    assert first.built_version == 0
+    assert store.get_training("acme", "latsar") == first
+    before = store.trainings_version("acme")
+    second = store.put_training("acme", "latsar", training_text(replace(LATSAR, title="Latsar 2")))
+    assert second.version > first.version
+    assert store.trainings_version("acme") > before
+    assert json.loads(store.get_training("acme", "latsar").body)["title"] == "Latsar 2"  # type: ignore[union-attr]
+    store.put_training("acme", "pim", training_text(PIM))
+    assert [t.training_id for t in store.list_trainings("acme")] == ["latsar", "pim"]
+    assert store.trainings_version("other") == 0
+    assert store.list_trainings("other") == [] and store.get_training("other", "latsar") is None
+
+
+def test_deleting_a_training_removes_its_projection_and_bumps_the_version(store: Store) -> None:
+    version = put(store, "acme", LATSAR, PIM)
+    write(store, "acme", [completed(ANI, MATERI, 0)], LATSAR, PIM)
+    assert rows(store, "acme", "latsar")
+    assert store.delete_training("acme", "latsar")
+    assert store.trainings_version("acme") > version
+    assert store.get_training("acme", "latsar") is None
+    assert rows(store, "acme", "latsar") == {}
+    assert store.get_progress_events("acme", "latsar", ANI_KEY) == []
+    assert set(rows(store, "acme", "pim")) == {ANI_KEY, BUDI_KEY}  # the other training is untouched
+    assert not store.delete_training("acme", "latsar")
+
+
+def test_training_ids_are_matched_literally(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    for probe in ("latsa%", "latsar.*", "LATSAR", "latsar ", ""):
+        assert store.get_training("acme", probe) is None
+        assert rows(store, "acme", probe) == {}
+
+
+# ingest ------------------------------------------------------------------------------------------------------
+def test_a_batch_writes_its_events_and_refolds_the_rows(store: Store) -> None:
+    put(store, "acme", LATSAR, PIM)
+    first = completed(ANI, MATERI, 0)
+    assert write(store, "acme", [first, completed(BUDI, VIDEO, 1)], LATSAR, PIM) == {}
+    ani = rows(store, "acme", "latsar")[ANI_KEY]
+    assert ani.status is Status.IN_PROGRESS
+    assert ani.done == (MATERI,) and ani.modules_completed == 1 and ani.statements == 1
+    events = store.get_progress_events("acme", "latsar", ANI_KEY)
+    assert [(e.statement_id, e.activity, e.verb, e.direct) for e in events] == [
+        (first["id"], MATERI, "completed", True)
+    ]
+    assert set(rows(store, "acme", "latsar")) == {ANI_KEY, BUDI_KEY}
+    # pim has an enrolment list: both enrolled learners have a row, not started (these statements are not about pim)
+    pim = rows(store, "acme", "pim")
+    assert {key: row.status for key, row in pim.items()} == {ANI_KEY: Status.NOT_STARTED, BUDI_KEY: Status.NOT_STARTED}
+    write(store, "acme", [completed(ANI, VIDEO, 2), completed(ANI, VIDEO, 3)], LATSAR, PIM)
+    ani = rows(store, "acme", "latsar")[ANI_KEY]
+    assert ani.done == (MATERI, VIDEO) and ani.statements == 3
+    record_row = store.get_progress_row("acme", "latsar", ANI_KEY)
+    assert record_row is not None and row_from_text(record_row.row) == ani
+    assert record_row.status == "in_progress" and record_row.last_activity_us == ani.last_activity_us
+    assert store.get_progress_row("acme", "latsar", "mbox:mailto:nobody@example.gov") is None
+    assert rows(store, "other", "latsar") == {}
+
+
+def test_events_of_a_statement_without_timestamp_are_dated_stored(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    body = completed(ANI, MATERI, 0)
+    del body["timestamp"]
+    write(store, "acme", [body], LATSAR)
+    stored = store.get_statement("acme", body["id"])
+    assert stored is not None
+    (event,) = store.get_progress_events("acme", "latsar", ANI_KEY)
+    assert event.at_us == stored.stored_us
+    assert rows(store, "acme", "latsar")[ANI_KEY].last_activity_us == stored.stored_us
+
+
+def test_a_stale_trainings_version_is_refused_and_nothing_is_written(store: Store) -> None:
+    version = put(store, "acme", LATSAR)
+    body = completed(ANI, MATERI, 0)
+    store.put_training("acme", "pim", training_text(PIM))  # another worker changed the trainings meanwhile
+    with pytest.raises(ProgressVersionChanged):
+        store.insert_statements("acme", [record(body, LATSAR)], progress_version=version)
+    assert store.get_statement("acme", body["id"]) is None
+    assert rows(store, "acme", "latsar") == {}
+    assert write(store, "acme", [body], LATSAR, PIM) == {}  # with the current version it goes through
+    assert ANI_KEY in rows(store, "acme", "latsar")
+
+
+def test_a_statement_stored_already_voided_has_no_events(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    target = completed(ANI, MATERI, 0)
+    write(store, "acme", [voiding(target["id"])], LATSAR)
+    write(store, "acme", [target], LATSAR)
+    assert store.get_progress_events("acme", "latsar", ANI_KEY) == []
+    assert rows(store, "acme", "latsar") == {}  # open enrolment: no events, no row
+
+
+def test_voiding_in_the_same_batch_leaves_no_events(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    target = completed(ANI, MATERI, 0)
+    write(store, "acme", [target, voiding(target["id"]), completed(ANI, VIDEO, 1)], LATSAR)
+    assert [e.activity for e in store.get_progress_events("acme", "latsar", ANI_KEY)] == [VIDEO]
+
+
+def test_voiding_later_removes_the_events_and_refolds(store: Store) -> None:
+    put(store, "acme", LATSAR, PIM)
+    materi, video = completed(ANI, MATERI, 0), completed(ANI, VIDEO, 1)
+    pim_video = completed(BUDI, PIM.modules[0].id, 2)
+    write(store, "acme", [materi, video, pim_video], LATSAR, PIM)
+    write(store, "acme", [voiding(materi["id"])], LATSAR, PIM)
+    ani = rows(store, "acme", "latsar")[ANI_KEY]
+    assert ani.done == (VIDEO,) and ani.statements == 1
+    write(store, "acme", [voiding(video["id"]), voiding(pim_video["id"])], LATSAR, PIM)
+    assert ANI_KEY not in rows(store, "acme", "latsar")  # open enrolment: the row goes with the last event
+    assert rows(store, "acme", "pim")[BUDI_KEY].status is Status.NOT_STARTED  # enrolled: the row stays
+    assert store.get_progress_events("acme", "pim", BUDI_KEY) == []
+
+
+def test_voiding_only_reaches_the_same_tenant(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    put(store, "other", LATSAR)
+    target = completed(ANI, MATERI, 0)
+    write(store, "acme", [target], LATSAR)
+    write(store, "other", [voiding(target["id"])], LATSAR)
+    assert ANI_KEY in rows(store, "acme", "latsar")
+
+
+def test_learners_outside_the_enrolment_get_no_row(store: Store) -> None:
+    put(store, "acme", PIM)
+    outsider = sso_agent("999")
+    write(store, "acme", [completed(outsider, PIM.modules[0].id, 0)], PIM)
+    assert len(store.get_progress_events("acme", "pim", 'account:["https://sso.example.go.id", "999"]')) == 1
+    assert set(rows(store, "acme", "pim")) == {ANI_KEY, BUDI_KEY}
+
+
+def test_a_tenant_without_trainings_writes_nothing_for_progress(store: Store) -> None:
+    body = completed(ANI, MATERI, 0)
+    assert store.insert_statements("acme", [record(body)], progress_version=0) == {}
+    assert store.get_statement("acme", body["id"]) is not None
+    assert rows(store, "acme", "latsar") == {}
+
+
+# rebuild -----------------------------------------------------------------------------------------------------
+def _events(bodies: list[dict[str, Any]], training: Training) -> list[ProgressEvent]:
+    index = TrainingIndex([training])
+    return [event for body in bodies for event in training_events(body, index)]
+
+
+def test_replace_rebuilds_the_rows_and_marks_the_training_built(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    bodies = [completed(ANI, MATERI, 0), completed(BUDI, MATERI, 1), completed(BUDI, VIDEO, 2)]
+    store.insert_statements("acme", [record(body) for body in bodies])  # written without events
+    assert rows(store, "acme", "latsar") == {}
+    training = store.get_training("acme", "latsar")
+    assert training is not None
+    assert store.replace_training_progress("acme", "latsar", _events(bodies, LATSAR), version=training.version)
+    got = rows(store, "acme", "latsar")
+    assert set(got) == {ANI_KEY, BUDI_KEY} and got[BUDI_KEY].done == (MATERI, VIDEO)
+    assert store.get_training("acme", "latsar").built_version == training.version  # type: ignore[union-attr]
+    # idempotent
+    assert store.replace_training_progress("acme", "latsar", _events(bodies, LATSAR), version=training.version)
+    assert rows(store, "acme", "latsar") == got
+
+
+def test_replace_refuses_an_outdated_version(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    old = store.get_training("acme", "latsar")
+    assert old is not None
+    store.put_training("acme", "latsar", training_text(LATSAR))
+    assert not store.replace_training_progress(
+        "acme", "latsar", _events([completed(ANI, MATERI, 0)], LATSAR), version=old.version
+    )
+    assert rows(store, "acme", "latsar") == {}
+    assert not store.replace_training_progress("acme", "nope", [], version=old.version)
+
+
+def test_replace_keeps_what_ingest_wrote_meanwhile_and_drops_what_was_voided(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    early, voided_meanwhile = completed(ANI, MATERI, 0), completed(ANI, KUIS, 1)
+    store.insert_statements("acme", [record(early), record(voided_meanwhile)])  # before the training existed
+    training = store.get_training("acme", "latsar")
+    assert training is not None
+    read = _events([early, voided_meanwhile], LATSAR)  # what the rebuild read
+    later = completed(ANI, VIDEO, 2)
+    write(store, "acme", [later, voiding(voided_meanwhile["id"])], LATSAR)  # ingest while it computed
+    assert store.replace_training_progress("acme", "latsar", read, version=training.version)
+    ids = {event.statement_id for event in store.get_progress_events("acme", "latsar", ANI_KEY)}
+    assert ids == {early["id"], later["id"]}
+    assert rows(store, "acme", "latsar")[ANI_KEY].done == (MATERI, VIDEO)
+
+
+def test_replace_drops_events_of_an_older_definition(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    bodies = [completed(ANI, BACAAN, 0), completed(ANI, MATERI, 1)]
+    write(store, "acme", bodies, LATSAR)
+    assert rows(store, "acme", "latsar")[ANI_KEY].done == (MATERI, BACAAN)
+    shorter = replace(LATSAR, modules=LATSAR.modules[:-1])  # bacaan is no longer a module
+    stored = store.put_training("acme", "latsar", training_text(shorter))
+    assert store.replace_training_progress("acme", "latsar", _events(bodies, shorter), version=stored.version)
+    assert [e.activity for e in store.get_progress_events("acme", "latsar", ANI_KEY)] == [MATERI]
+    assert rows(store, "acme", "latsar")[ANI_KEY].done == (MATERI,)
+
+
+# reads -------------------------------------------------------------------------------------------------------
+def test_rows_are_paged_by_learner_and_filtered(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    people = [sso_agent(f"{n:03d}") for n in range(7)]
+    bodies = [completed(who, MATERI, n) for n, who in enumerate(people)]
+    done = [
+        statement(people[0], module.completion_verbs[0], module.id, START + timedelta(minutes=10 + n))
+        for n, module in enumerate(LATSAR.required_modules)
+    ]
+    done.append(statement(people[0], "passed", KUIS, START, result={"score": {"scaled": 0.9}}))
+    write(store, "acme", bodies + done, LATSAR)
+    everyone = rows(store, "acme", "latsar")
+    keys = sorted(everyone)
+    assert len(keys) == 7
+    pages, after = [], None
+    while True:
+        page = store.list_progress_rows("acme", "latsar", ProgressRowQuery(after=after, limit=3))
+        pages.append([r.learner for r in page])
+        if len(page) < 3:
+            break
+        after = page[-1].learner
+    assert pages == [keys[:3], keys[3:6], keys[6:]]
+    assert list(rows(store, "acme", "latsar", statuses=("passed",))) == [keys[0]]
+    assert list(rows(store, "acme", "latsar", statuses=("passed", "in_progress"))) == keys
+    assert rows(store, "acme", "latsar", statuses=("failed",)) == {}
+    cut = everyone[keys[3]].last_activity_us
+    active = rows(store, "acme", "latsar", active_since_us=cut)
+    inactive = rows(store, "acme", "latsar", inactive_since_us=cut)
+    assert set(active) | set(inactive) == set(keys) and not set(active) & set(inactive)
+    assert all(row.last_activity_us >= cut for row in active.values())
+    assert rows(store, "acme", "latsar", limit=0) == {}
+
+
+def test_rows_without_activity_count_as_inactive(store: Store) -> None:
+    put(store, "acme", PIM)
+    write(store, "acme", [completed(ANI, PIM.modules[0].id, 0)], PIM)
+    inactive = rows(store, "acme", "pim", inactive_since_us=0)
+    assert list(inactive) == [BUDI_KEY] and inactive[BUDI_KEY].last_activity_us is None
+    assert list(rows(store, "acme", "pim", statuses=("not_started",))) == [BUDI_KEY]
