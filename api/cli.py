@@ -191,6 +191,31 @@ def cmd_db_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress_rebuild(args: argparse.Namespace) -> int:
+    """Recompute the progress projection from the statements, training by training (idempotent: an interrupted
+    run is simply started again).  A counter of statements read goes to stderr, one line per training to stdout."""
+    from lrs.progress.service import ProgressService
+
+    store = _store()
+    if args.tenant is not None and store.get_tenant(args.tenant) is None:
+        raise BadRequestError(f"no tenant {args.tenant!r}")
+    tenants = [args.tenant] if args.tenant is not None else [tenant.slug for tenant in store.list_tenants()]
+    service = ProgressService(store)
+    for tenant in tenants:
+
+        def show(training_id: str, read: int, tenant: str = tenant) -> None:
+            print(f"\r{tenant}/{training_id}: {read:,} statements read", end="", file=sys.stderr, flush=True)
+
+        for report in service.rebuild_tenant(tenant, progress=show):
+            print(file=sys.stderr)
+            state = "rebuilt" if report.replaced else "changed meanwhile, rebuilt by its new definition"
+            print(
+                f"{tenant}/{report.training}: {state}: {report.statements} statements,"
+                f" {report.events} events, {report.rows} participants"
+            )
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from api.openapi import render_yaml
 
@@ -322,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="action", required=True)
     db.add_parser("init", help="create tables, collections and indexes").set_defaults(func=cmd_db_init)
+
+    progress = commands.add_parser("progress", help="training progress").add_subparsers(dest="action", required=True)
+    rebuild = progress.add_parser("rebuild", help="recompute every training's progress from the statements")
+    rebuild.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    rebuild.set_defaults(func=cmd_progress_rebuild)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI description generated from the code")
     openapi.add_argument("--output", default="openapi.yaml")
