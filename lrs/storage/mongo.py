@@ -27,8 +27,7 @@ import base64
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
@@ -40,9 +39,7 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import (
     BulkWriteError,
-    CollectionInvalid,
     DuplicateKeyError,
-    ExecutionTimeout,
     OperationFailure,
     PyMongoError,
 )
@@ -57,6 +54,7 @@ from lrs.statement_body import finalize_body
 from lrs.statement_fields import is_inheritable
 from lrs.storage.mongo_admin import MongoAdminMixin
 from lrs.storage.mongo_attachments import MongoAttachments
+from lrs.storage.mongo_common import ensure_collections, translate_errors
 from lrs.storage.mongo_documents import MongoDocuments
 from lrs.storage.mongo_progress import MongoProgress, check_progress_version
 from lrs.storage.mongo_quotas import MongoQuotas
@@ -81,7 +79,6 @@ CONNECT_TIMEOUT_MS = 5_000
 MAX_REFERENCE_DEPTH = 64  # bound of the StatementRef propagation (chains longer than this are not followed)
 MAX_DUPLICATE_RETRIES = 3  # a lost insert race whose winner vanished (it was compensated) is retried
 MAX_DEFINITION_RETRIES = 8  # optimistic read-modify-write of an activity definition
-_MAX_TIME_MS_EXPIRED = 50  # server error code behind ExecutionTimeout
 _DUPLICATE_KEY = 11000
 _STATEMENT_FIELDS = {"_id": 1, "statement_id": 1, "body": 1, "stored_us": 1, "voided": 1}
 
@@ -154,32 +151,6 @@ def _is_duplicate_key(exc: PyMongoError) -> bool:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-@contextmanager
-def _translate_errors(action: str) -> Iterator[None]:
-    """The adapter boundary: driver errors become StorageUnavailableError, never leak."""
-    try:
-        yield
-    except ExecutionTimeout as exc:
-        log.warning("mongo %s exceeded maxTimeMS", action)
-        raise StorageUnavailableError(_too_slow(action)) from exc
-    except OperationFailure as exc:
-        if exc.code == _MAX_TIME_MS_EXPIRED:
-            log.warning("mongo %s exceeded maxTimeMS", action)
-            raise StorageUnavailableError(_too_slow(action)) from exc
-        log.warning("mongo %s failed: %s (code %s)", action, type(exc).__name__, exc.code)
-        raise StorageUnavailableError("the database failed; retry") from exc
-    except PyMongoError as exc:
-        log.warning("mongo %s failed: %s", action, type(exc).__name__)
-        raise StorageUnavailableError("the database is unavailable; retry") from exc
-
-
-def _too_slow(action: str) -> str:
-    """Client-facing message for a hit time limit (the internal action name stays in the log)."""
-    if action.startswith(("insert", "create", "add")):
-        return "the database took too long to confirm the write; retry the same request"
-    return "the database took too long to answer; narrow the query or retry"
 
 
 # units of work ------------------------------------------------------------------------------------
@@ -284,13 +255,9 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
 
     # lifecycle -------------------------------------------------------------------------------------
     def init_schema(self) -> None:
-        with _translate_errors("init_schema"):
+        with translate_errors("init_schema"):
             # Collections are created up front: a transaction must not be the first to write to one.
-            existing = set(self._db.list_collection_names())
-            for name in COLLECTIONS:
-                if name not in existing:
-                    with suppress(CollectionInvalid):  # another worker created it meanwhile
-                        self._db.create_collection(name)
+            ensure_collections(self._db, COLLECTIONS)
             for collection, keys, options in INDEXES:
                 self._db[collection].create_index(keys, **options)
             self._init_documents()
@@ -307,12 +274,12 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         self._client.close()
 
     def ping(self) -> None:
-        with _translate_errors("ping"):
+        with translate_errors("ping"):
             self._client.admin.command("ping")
 
     def get_or_create_secret(self, name: str, length: int = 32) -> bytes:
         candidate = base64.b64encode(secrets.token_bytes(length)).decode("ascii")
-        with _translate_errors("get_or_create_secret"):
+        with translate_errors("get_or_create_secret"):
             try:
                 doc = self._meta.find_one_and_update(
                     {"_id": f"secret:{name}"},
@@ -373,7 +340,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
     # tenants and credentials -----------------------------------------------------------------------
     def create_tenant(self, tenant: Tenant) -> None:
         doc = {"slug": tenant.slug, "name": tenant.name, "status": tenant.status, "created_us": tenant.created_us}
-        with _translate_errors("create_tenant"):
+        with translate_errors("create_tenant"):
             try:
                 self._tenants.insert_one(doc)
             except DuplicateKeyError as exc:
@@ -384,12 +351,12 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         return Tenant(str(doc["slug"]), str(doc["name"]), str(doc["status"]), int(doc["created_us"]))
 
     def get_tenant(self, slug: str) -> Tenant | None:
-        with _translate_errors("get_tenant"):
+        with translate_errors("get_tenant"):
             doc = self._find_one(self._tenants, {"slug": slug})
         return self._tenant(doc) if doc else None
 
     def list_tenants(self) -> list[Tenant]:
-        with _translate_errors("list_tenants"):
+        with translate_errors("list_tenants"):
             docs = self._find(self._tenants, {}, sort=[("slug", ASCENDING)])
         return [self._tenant(doc) for doc in docs]
 
@@ -406,7 +373,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
             "role": credential.role,
             "rotated_us": credential.rotated_us,
         }
-        with _translate_errors("add_credential"):
+        with translate_errors("add_credential"):
             try:
                 self._credentials.insert_one(doc)
             except DuplicateKeyError as exc:
@@ -429,12 +396,12 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         )
 
     def get_credential(self, key: str) -> Credential | None:
-        with _translate_errors("get_credential"):
+        with translate_errors("get_credential"):
             doc = self._find_one(self._credentials, {"key": key})
         return self._credential(doc) if doc else None
 
     def list_credentials(self, tenant: str) -> list[Credential]:
-        with _translate_errors("list_credentials"):
+        with translate_errors("list_credentials"):
             docs = self._find(self._credentials, {"tenant": tenant}, sort=[("created_us", ASCENDING), ("_id", 1)])
         return [self._credential(doc) for doc in docs]
 
@@ -452,7 +419,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         ids = [record.statement_id for record in records]
         if len(set(ids)) != len(ids):
             raise BadRequestError("a batch contains the same statement id more than once")
-        with _translate_errors("insert_statements"):
+        with translate_errors("insert_statements"):
             for _ in range(MAX_DUPLICATE_RETRIES):
                 try:
                     return self._atomic(
@@ -714,7 +681,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         )
 
     def get_statement(self, tenant: str, statement_id: str) -> StoredStatement | None:
-        with _translate_errors("get_statement"):
+        with translate_errors("get_statement"):
             doc = self._find_one(
                 self._statements, {"tenant": tenant, "statement_id": statement_id.lower()}, _STATEMENT_FIELDS
             )
@@ -723,7 +690,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
     def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage:
         limit = max(query.limit, 0)
         flt = statement_filter(tenant, query)
-        with _translate_errors("query_statements"):
+        with translate_errors("query_statements"):
             docs = self._find(
                 self._statements, flt, _STATEMENT_FIELDS, sort=statement_sort(query.ascending), limit=limit + 1
             )
@@ -736,7 +703,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         ids = list(dict.fromkeys(activity_ids))
         if not ids:
             return {}
-        with _translate_errors("get_activity_definitions"):
+        with translate_errors("get_activity_definitions"):
             docs = self._find(
                 self._activities,
                 {"tenant": tenant, "activity_id": {"$in": ids}},
@@ -753,7 +720,7 @@ class MongoStore(MongoDocuments, MongoAdminMixin, MongoAttachments, MongoQuotas,
         return stored_now_us() - self._max_time_ms * 1000
 
     def count_statements(self, tenant: str) -> int:
-        with _translate_errors("count_statements"):
+        with translate_errors("count_statements"):
             return int(self._statements.count_documents({"tenant": tenant}, maxTimeMS=self._max_time_ms))
 
 

@@ -12,13 +12,12 @@ integers, never operators.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import CollectionInvalid
 
+from lrs.storage.mongo_common import ensure_collections, translate_errors
 from lrs.storage.port import AuditEntry, AuditQuery, Tenant
 
 AUDIT_COLLECTION = "audit_log"
@@ -35,14 +34,6 @@ _AUDIT_FIELDS = (
 )
 
 
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    from lrs.storage.mongo import _translate_errors  # the adapter's one error boundary (mongo.py imports us)
-
-    with _translate_errors(action):
-        yield
-
-
 class MongoAdminMixin:
     """Mixin of :class:`lrs.storage.mongo.MongoStore`: the administration part of the storage port."""
 
@@ -57,9 +48,7 @@ class MongoAdminMixin:
         return self._db[AUDIT_COLLECTION]
 
     def _init_admin_schema(self) -> None:
-        if AUDIT_COLLECTION not in set(self._db.list_collection_names()):
-            with suppress(CollectionInvalid):  # another worker created it meanwhile
-                self._db.create_collection(AUDIT_COLLECTION)
+        ensure_collections(self._db, [AUDIT_COLLECTION])
         self._audit.create_index([("entry_id", ASCENDING)], unique=True)
         self._audit.create_index([("time_us", DESCENDING), ("_id", DESCENDING)])
         self._audit.create_index([("tenant", ASCENDING), ("time_us", DESCENDING)])
@@ -67,7 +56,7 @@ class MongoAdminMixin:
     # tenants -------------------------------------------------------------------------------------
     def update_tenant(self, slug: str, *, name: str | None = None, status: str | None = None) -> Tenant | None:
         changes = {field: value for field, value in (("name", name), ("status", status)) if value is not None}
-        with _storage_errors("update_tenant"):
+        with translate_errors("update_tenant"):
             if changes:
                 self._db["tenants"].update_one({"slug": str(slug)}, {"$set": changes})
             doc = self._find_one(self._db["tenants"], {"slug": str(slug)})
@@ -75,14 +64,14 @@ class MongoAdminMixin:
 
     # credentials ---------------------------------------------------------------------------------
     def revoke_credential(self, key: str, revoked_us: int) -> bool:
-        with _storage_errors("revoke_credential"):
+        with translate_errors("revoke_credential"):
             result = self._db["credentials"].update_one(
                 {"key": str(key), "revoked_us": None}, {"$set": {"revoked_us": revoked_us}}
             )
         return bool(result.modified_count == 1)
 
     def replace_credential_secret(self, key: str, secret_hash: str, rotated_us: int) -> bool:
-        with _storage_errors("replace_credential_secret"):
+        with translate_errors("replace_credential_secret"):
             result = self._db["credentials"].find_one_and_update(
                 {"key": str(key), "revoked_us": None},
                 {"$set": {"secret_hash": secret_hash, "rotated_us": rotated_us}},
@@ -95,7 +84,7 @@ class MongoAdminMixin:
     def append_audit(self, entry: AuditEntry) -> None:
         doc: dict[str, Any] = {name: getattr(entry, name) for name in _AUDIT_FIELDS}
         doc["details"] = dict(entry.details)
-        with _storage_errors("append_audit"):
+        with translate_errors("append_audit"):
             self._audit.insert_one(doc)
 
     def query_audit(self, query: AuditQuery) -> list[AuditEntry]:
@@ -112,7 +101,7 @@ class MongoAdminMixin:
             flt["time_us"] = bounds
         if query.limit <= 0:
             return []
-        with _storage_errors("query_audit"):
+        with translate_errors("query_audit"):
             docs = list(
                 self._audit.find(flt)
                 .sort([("time_us", DESCENDING), ("_id", DESCENDING)])

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from bson import Binary, ObjectId
 from pymongo import ASCENDING
 
+from lrs.storage.mongo_common import translate_errors
+
 if TYPE_CHECKING:
     from lrs.storage.mongo import _Unit
 
@@ -85,7 +87,5 @@ class MongoAttachments:
         wanted = list(dict.fromkeys(sha2s))
         if not wanted:
             return {}
-        from lrs.storage.mongo import _translate_errors  # the adapter's one error boundary (mongo.py imports us)
-
-        with _translate_errors("get_attachments"):
+        with translate_errors("get_attachments"):
             return self._chunks(tenant, wanted)

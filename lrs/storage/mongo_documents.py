@@ -11,14 +11,13 @@ expected ``etag`` (compare-and-swap).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from typing import Any
 
 from bson import Binary
 from pymongo import ASCENDING
-from pymongo.errors import CollectionInvalid, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
+from lrs.storage.mongo_common import ensure_collections, translate_errors
 from lrs.storage.port import Document, DocumentContext
 
 COLLECTION = "documents"
@@ -41,14 +40,6 @@ def context_filter(tenant: str, context: DocumentContext) -> dict[str, str]:
     return {name: str(value) for name, value in flt.items()}
 
 
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    from lrs.storage.mongo import _translate_errors  # the adapter's one error boundary (mongo.py imports us)
-
-    with _translate_errors(action):
-        yield
-
-
 class MongoDocuments:
     """Mixin of :class:`lrs.storage.mongo.MongoStore`: the document part of the storage port."""
 
@@ -61,13 +52,11 @@ class MongoDocuments:
         return self._db[COLLECTION]
 
     def _init_documents(self) -> None:
-        if COLLECTION not in set(self._db.list_collection_names()):
-            with suppress(CollectionInvalid):  # another worker created it meanwhile
-                self._db.create_collection(COLLECTION)
+        ensure_collections(self._db, [COLLECTION])
         self._documents.create_index([(name, ASCENDING) for name in _KEY_FIELDS], unique=True)
 
     def get_document(self, tenant: str, context: DocumentContext, document_id: str) -> Document | None:
-        with _storage_errors("get_document"):
+        with translate_errors("get_document"):
             found = list(
                 self._documents.find(document_key(tenant, context, document_id), _FIELDS)
                 .limit(1)
@@ -79,7 +68,7 @@ class MongoDocuments:
         flt: dict[str, Any] = dict(context_filter(tenant, context))
         if since_us is not None:
             flt["updated_us"] = {"$gt": int(since_us)}
-        with _storage_errors("list_documents"):
+        with translate_errors("list_documents"):
             docs = list(
                 self._documents.find(flt, _LIST_FIELDS)
                 .sort([("updated_us", ASCENDING), ("document_id", ASCENDING)])
@@ -97,7 +86,7 @@ class MongoDocuments:
             "etag": document.etag,
             "updated_us": int(document.updated_us),
         }
-        with _storage_errors("write_document"):
+        with translate_errors("write_document"):
             if expected_etag is None:
                 try:
                     self._documents.insert_one({**key, **values})
@@ -108,12 +97,12 @@ class MongoDocuments:
         return bool(result.matched_count == 1)
 
     def delete_document(self, tenant: str, context: DocumentContext, document_id: str, *, expected_etag: str) -> bool:
-        with _storage_errors("delete_document"):
+        with translate_errors("delete_document"):
             result = self._documents.delete_one({**document_key(tenant, context, document_id), "etag": expected_etag})
         return bool(result.deleted_count == 1)
 
     def delete_documents(self, tenant: str, context: DocumentContext) -> int:
-        with _storage_errors("delete_documents"):
+        with translate_errors("delete_documents"):
             result = self._documents.delete_many(context_filter(tenant, context))
         return int(result.deleted_count)
 

@@ -26,13 +26,11 @@ Events and rows are written in the statement batch's unit of work (``MongoStore.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import CollectionInvalid
 
 from lrs.progress.events import ProgressEvent
 from lrs.progress.projection import (
@@ -44,6 +42,7 @@ from lrs.progress.projection import (
     voiding_targets,
 )
 from lrs.progress.training import Training
+from lrs.storage.mongo_common import ensure_collections, translate_errors
 from lrs.storage.port import (
     ProgressRowQuery,
     ProgressRowRecord,
@@ -71,14 +70,6 @@ PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] 
 _ROW_FIELDS = {"_id": 0, "training": 1, "learner": 1, "status": 1, "last_activity_us": 1, "row": 1}
 _TRAINING_FIELDS = {"_id": 0, "training_id": 1, "body": 1, "version": 1, "built_version": 1}
 _CHUNK = 1000
-
-
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    from lrs.storage.mongo import _translate_errors  # the adapter's one error boundary (mongo.py imports us)
-
-    with _translate_errors(action):
-        yield
 
 
 def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -122,11 +113,7 @@ class MongoProgress:
     _progress_trainings: TrainingCache | None = None
 
     def _init_progress(self) -> None:
-        existing = set(self._db.list_collection_names())
-        for name in (TRAININGS, EVENTS, ROWS):
-            if name not in existing:
-                with suppress(CollectionInvalid):  # another worker created it meanwhile
-                    self._db.create_collection(name)
+        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS))
         for collection, keys, options in PROGRESS_INDEXES:
             self._db[collection].create_index(keys, **options)
 
@@ -143,7 +130,7 @@ class MongoProgress:
         return int(doc["progress_version"])
 
     def trainings_version(self, tenant: str) -> int:
-        with _storage_errors("trainings_version"):
+        with translate_errors("trainings_version"):
             doc = self._find_one(self._meta, {"_id": f"clock:{tenant}"}, {"progress_version": 1})
         return int(doc.get("progress_version", 0)) if doc else 0
 
@@ -168,17 +155,17 @@ class MongoProgress:
             )
             return _stored_training(doc)
 
-        with _storage_errors("put_training"):
+        with translate_errors("put_training"):
             stored: StoredTraining = self._atomic(work)
         return stored
 
     def get_training(self, tenant: str, training_id: str) -> StoredTraining | None:
-        with _storage_errors("get_training"):
+        with translate_errors("get_training"):
             doc = self._find_one(self._db[TRAININGS], {"tenant": tenant, "training_id": training_id}, _TRAINING_FIELDS)
         return _stored_training(doc) if doc else None
 
     def list_trainings(self, tenant: str) -> list[StoredTraining]:
-        with _storage_errors("list_trainings"):
+        with translate_errors("list_trainings"):
             docs = self._find(
                 self._db[TRAININGS], {"tenant": tenant}, _TRAINING_FIELDS, sort=[("training_id", ASCENDING)]
             )
@@ -194,7 +181,7 @@ class MongoProgress:
             self._bump_version(unit, tenant)
             return True
 
-        with _storage_errors("delete_training"):
+        with translate_errors("delete_training"):
             deleted: bool = self._atomic(work)
         return deleted
 
@@ -339,7 +326,7 @@ class MongoProgress:
             self._db[TRAININGS].update_one(flt, {"$set": {"built_version": version}}, session=session)
             return True
 
-        with _storage_errors("replace_training_progress"):
+        with translate_errors("replace_training_progress"):
             replaced: bool = self._atomic(work)
         return replaced
 
@@ -356,12 +343,12 @@ class MongoProgress:
             flt["$or"] = [{"last_activity_us": {"$lt": query.inactive_since_us}}, {"last_activity_us": None}]
         if query.limit <= 0:
             return []
-        with _storage_errors("list_progress_rows"):
+        with translate_errors("list_progress_rows"):
             docs = self._find(self._db[ROWS], flt, _ROW_FIELDS, sort=[("learner", ASCENDING)], limit=query.limit)
         return [_row_record(doc) for doc in docs]
 
     def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
-        with _storage_errors("get_progress_row"):
+        with translate_errors("get_progress_row"):
             doc = self._find_one(
                 self._db[ROWS], {"tenant": tenant, "training": training_id, "learner": learner}, _ROW_FIELDS
             )
@@ -370,7 +357,7 @@ class MongoProgress:
     def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
         from lrs.storage.mongo import _Unit
 
-        with _storage_errors("get_progress_events"):
+        with translate_errors("get_progress_events"):
             return self._participant_events(_Unit(), tenant, training_id, [learner]).get(learner, [])
 
 

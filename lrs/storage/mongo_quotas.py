@@ -11,26 +11,19 @@ Mixed into :class:`lrs.storage.mongo.MongoStore`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import CollectionInvalid, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
+
+from lrs.storage.mongo_common import ensure_collections, translate_errors
 
 QUOTAS_COLLECTION = "tenant_quotas"
 COUNTERS_COLLECTION = "rate_counters"
 _COUNTER_WRITE_CONCERN = WriteConcern(w=1, j=False)
-
-
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    from lrs.storage.mongo import _translate_errors  # the adapter's one error boundary (mongo.py imports us)
-
-    with _translate_errors(action):
-        yield
 
 
 def _counter_id(name: str, window: int) -> str:
@@ -50,21 +43,17 @@ class MongoQuotas:
         return self._db.get_collection(COUNTERS_COLLECTION, write_concern=_COUNTER_WRITE_CONCERN)
 
     def _init_quotas(self) -> None:
-        existing = set(self._db.list_collection_names())
-        for name in (QUOTAS_COLLECTION, COUNTERS_COLLECTION):
-            if name not in existing:
-                with suppress(CollectionInvalid):  # another worker created it meanwhile
-                    self._db.create_collection(name)
+        ensure_collections(self._db, (QUOTAS_COLLECTION, COUNTERS_COLLECTION))
         self._rate_counters.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
     # overrides -----------------------------------------------------------------------------------
     def get_quota_overrides(self, tenant: str) -> dict[str, int]:
-        with _storage_errors("get_quota_overrides"):
+        with translate_errors("get_quota_overrides"):
             doc = self._find_one(self._db[QUOTAS_COLLECTION], {"_id": str(tenant)})
         return {str(k): int(v) for k, v in (doc or {}).get("quotas", {}).items()}
 
     def set_quota_overrides(self, tenant: str, overrides: Mapping[str, int]) -> None:
-        with _storage_errors("set_quota_overrides"):
+        with translate_errors("set_quota_overrides"):
             if overrides:
                 quotas = {str(k): int(v) for k, v in overrides.items()}
                 self._db[QUOTAS_COLLECTION].replace_one({"_id": str(tenant)}, {"quotas": quotas}, upsert=True)
@@ -75,7 +64,7 @@ class MongoQuotas:
     def increment_counter(self, name: str, window: int, expires_us: int) -> int:
         """Add one to counter ``name`` in ``window``; the new count.  Shared by every worker, not durable."""
         expires_at = datetime.fromtimestamp(expires_us / 1_000_000, tz=UTC)
-        with _storage_errors("increment_counter"):
+        with translate_errors("increment_counter"):
             for _ in range(2):  # two first upserts of one window may race; the loser increments the winner's
                 try:
                     doc = self._rate_counters.find_one_and_update(
@@ -95,7 +84,7 @@ class MongoQuotas:
         if not names:
             return []
         ids = [_counter_id(name, window) for name in names]
-        with _storage_errors("read_counters"):
+        with translate_errors("read_counters"):
             docs = self._rate_counters.find({"_id": {"$in": ids}}).max_time_ms(self._max_time_ms)
             found = {doc["_id"]: int(doc["n"]) for doc in docs}
         return [found.get(counter_id, 0) for counter_id in ids]
