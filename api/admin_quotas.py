@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import g, request
 from flask.views import MethodView
 from marshmallow import fields, validate
 
-from api.admin import admin_blueprint
+from api.admin import admin_blueprint, request_actor
 from api.admin_schemas import operation
-from api.context import admin_principal, lrs
+from api.context import lrs
 from auth.roles import require_operator, require_tenant_access
-from lrs.audit import Actor, record
+from lrs.audit import record
 from lrs.tenants import require_tenant
 
 blp = admin_blueprint
@@ -57,16 +56,11 @@ class QuotaReportSchema(ma.Schema):
     defaults = fields.Nested(QuotaValuesSchema, metadata={"description": "from the LRS_* settings"})
 
 
-def _actor() -> Actor:
-    caller = admin_principal()
-    return Actor(caller.key, caller.role, caller.tenant, request.remote_addr or "", g.get("request_id", ""))
-
-
 @blp.route("/tenants/<slug>/quotas")
 class TenantQuotas(MethodView):
     @operation(blp, "The tenant's quotas: effective values, overrides, defaults", 404, response=QuotaReportSchema())
     def get(self, slug: str) -> Any:
-        actor = _actor()
+        actor = request_actor()
         require_tenant_access(actor.role, actor.tenant, slug)
         require_tenant(lrs().store, slug)
         return lrs().limits.quotas.describe(slug)
@@ -80,7 +74,7 @@ class TenantQuotas(MethodView):
         body=QuotaChangeSchema,
     )
     def patch(self, body: dict[str, Any], slug: str) -> Any:
-        actor = _actor()
+        actor = request_actor()
         require_operator(actor.role)
         require_tenant(lrs().store, slug)
         report = lrs().limits.quotas.update(slug, body)
