@@ -86,6 +86,31 @@ def test_unknown_key_and_wrong_secret_look_identical(world: World) -> None:
     assert wrong_secret.get_data() == unknown_key.get_data()
 
 
+def test_b2_unknown_key_and_wrong_secret_cost_the_same_key_derivation(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B2 without a stopwatch: both failures run exactly one scrypt with the same parameters, so their timing
+    cannot tell a known key from an unknown one (the secret comparison itself is constant time)."""
+    import hashlib
+
+    calls: list[tuple[int, int, int]] = []
+    real_scrypt = hashlib.scrypt
+
+    def counting_scrypt(password: bytes, **kwargs: int) -> bytes:
+        calls.append((kwargs["n"], kwargs["r"], kwargs["p"]))
+        return real_scrypt(password, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "scrypt", counting_scrypt)
+    key, _ = world.keys["tenant-a"]
+    costs = []
+    for candidate in (key, "unknown-key", key, "another-unknown-key"):
+        calls.clear()
+        world.anonymous.authorization = basic(candidate, f"wrong-{len(costs)}")
+        assert world.anonymous.get().status_code == 401
+        costs.append(list(calls))
+    assert all(cost == costs[0] for cost in costs) and len(costs[0]) == 1, costs
+
+
 def test_lowercase_scheme_is_accepted(world: World) -> None:
     key, secret = world.keys["tenant-a"]
     world.anonymous.authorization = "basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()

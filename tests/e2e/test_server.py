@@ -194,3 +194,62 @@ def test_concurrent_puts_of_one_id_store_exactly_one(server: Server) -> None:
             )
         )
     assert set(statuses) == {204}
+
+
+def _raw(server: Server, payload: bytes) -> bytes:
+    """Send raw bytes to the server and return whatever it answers before closing (at most 64 kB)."""
+    host, port = server.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(payload)
+        chunks = []
+        while sum(map(len, chunks)) < 65536:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.") else 0
+
+
+@pytest.mark.parametrize(
+    "header_line",
+    [
+        b"X-Request-ID: abc\rInjected: yes",  # bare CR inside a value
+        b"X-Request-ID: abc\x00Injected: yes",  # NUL inside a value
+        b"X-Request-ID: abc\r\n Injected: yes",  # obs-fold continuation
+        b"X-Experience-API-Version: 1.0.3\nInjected: yes",  # bare LF line ending
+    ],
+)
+def test_j9_control_characters_in_headers_are_refused_or_dropped_never_reflected(
+    server: Server, header_line: bytes
+) -> None:
+    request = (
+        b"GET /xapi/statements HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        + b"Authorization: "
+        + server.auth.encode()
+        + b"\r\n"
+        + header_line
+        + b"\r\n\r\n"
+    )
+    answer = _raw(server, request)
+    status = _status(answer)
+    assert 0 < status < 500, answer[:200]
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"injected" not in head  # nothing of the smuggled header is echoed into response headers
+    assert server.call("GET", "/xapi/about")[0] == 200  # the worker is still serving
+
+
+def test_k5_oversized_request_line_or_too_many_headers_are_4xx_and_workers_survive(server: Server) -> None:
+    long_line = b"GET /xapi/statements?verb=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert _status(_raw(server, long_line)) in (400, 414)
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(150))
+    too_many = b"GET /xapi/about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + many + b"\r\n"
+    assert _status(_raw(server, too_many)) in (400, 431)
+    for _ in range(4):  # both workers still answer
+        assert server.call("GET", "/xapi/about")[0] == 200
