@@ -7,6 +7,7 @@ contain a password) are hidden from ``repr``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,9 @@ class Settings:
     rate_limit_burst: int = 1_000
     auth_failures_per_minute: int = 50
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For names the client
+    # learning hours (lrs/progress/hours.py): the yearly target, and the time zone years and days are cut in
+    jp_target_centi: int = 20 * 100
+    report_utc_offset_minutes: int = 7 * 60
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +117,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "auth_failures_per_minute",
         "Failed authentications per minute allowed per key and per client address before 429; 0: no limit",
     ),
+    "LRS_JP_TARGET": ("jp_target_centi", "Learning hours (JP) a learner should earn per year (at most two decimals)"),
+    "LRS_REPORT_UTC_OFFSET": (
+        "report_utc_offset_minutes",
+        "UTC offset (`+07:00`) of the time zone learning-hours reports cut years and days in",
+    ),
 }
 
 _INT_FIELDS = {
@@ -161,6 +170,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[attribute] = origins
         elif attribute in _SSO_AND_QUOTA_FIELDS:
             values[attribute] = _sso_or_quota_value(name, attribute, raw)
+        elif attribute in _REPORT_FIELDS:
+            values[attribute] = _report_value(name, attribute, raw)
         elif attribute == "log_level":
             if raw.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
                 raise ConfigurationError(f"LRS_LOG_LEVEL must be a Python log level, got {raw!r}")
@@ -244,3 +255,24 @@ def _check_sso(settings: Settings) -> None:
         )
     if settings.jwt_jwks_file and settings.jwt_jwks_url:
         raise ConfigurationError("set only one of LRS_JWT_JWKS_FILE and LRS_JWT_JWKS_URL")
+
+
+# learning-hours reports ----------------------------------------------------------------------------------
+_REPORT_FIELDS = {"jp_target_centi", "report_utc_offset_minutes"}
+_JP = re.compile(r"\d{1,5}(\.\d{1,2})?", re.ASCII)
+_UTC_OFFSET = re.compile(r"([+-])(\d\d):(\d\d)", re.ASCII)
+
+
+def _report_value(name: str, attribute: str, raw: str) -> int:
+    """``LRS_JP_TARGET`` (JP, at most two decimals) as hundredths; ``LRS_REPORT_UTC_OFFSET`` as minutes."""
+    text = raw.strip()
+    if attribute == "jp_target_centi":
+        if not _JP.fullmatch(text):
+            raise ConfigurationError(f"{name} must be a number of JP with at most two decimals, got {raw!r}")
+        whole, _, fraction = text.partition(".")
+        return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    match = _UTC_OFFSET.fullmatch(text)
+    if match is None or int(match[2]) > 14 or int(match[3]) > 59:
+        raise ConfigurationError(f"{name} must be a UTC offset such as +07:00, got {raw!r}")
+    minutes = int(match[2]) * 60 + int(match[3])
+    return -minutes if match[1] == "-" else minutes

@@ -1,0 +1,264 @@
+"""Reports on the progress projection: what the coordinator API and the learning-hours reports read.
+
+Built on :class:`lrs.progress.service.ProgressService` and the store's statement query only (nothing stored):
+
+* :func:`rows_page` / :func:`all_rows` - a training's rows ordered by learner key, filtered by status and by
+  inactivity (both in the store's indexed read) and by a module not completed (on the rows read);
+* :func:`training_summary` - counts by status, mean percent and total time over every participant;
+* :func:`learner_rows` - one learner's row in each of a list of trainings;
+* :func:`hours_report` - JP per learner in a year (:mod:`lrs.progress.hours`), for one tenant or consolidated
+  across tenants.
+
+**Learning-hours inputs.**  Training credits come from the completed and passed rows of every training of the
+tenants in the report.  The learners listed are those who earned something in the year plus the year's
+*population*: every participant with activity in the year (first to last activity overlaps it), and every
+enrolled participant who has not started a training running that year (its period overlaps the year, or it
+has none).  Microlearning is not kept by the projection, so a report reads the statements of its tenants stored
+since the start of the year (in the report's time zone, less a day so that sessions around midnight are
+whole), page by page in ``stored`` order, and takes their standalone events
+(:func:`lrs.progress.events.events_for_statement` with the tenant's trainings): a yearly report costs one read of
+the statements stored since the year began; a report about one learner reads only that learner's statements
+(the ``agent`` query key).  A statement stored before the year began (a clock ahead of the LRS's) is not read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from lrs.progress.events import STANDALONE, ProgressEvent, TrainingIndex, events_for_statement
+from lrs.progress.hours import (
+    DEFAULT_TARGET_CENTI,
+    HoursReport,
+    TenantHours,
+    TrainingCredit,
+    consolidate,
+    learner_hours,
+    local_date,
+    micro_days,
+    person_key,
+    training_credit,
+)
+from lrs.progress.rules import ProgressRow, Status, TrainingSummary, summarize
+from lrs.progress.service import ProgressService
+from lrs.progress.training import Training
+from lrs.statement_fields import AGENT
+from lrs.storage.port import ProgressRowQuery, StatementQuery, Store
+from lrs.timeutil import to_us
+
+PAGE = 1000  # rows or statements per store read
+IFI_PREFIXES = ("mbox:", "mbox_sha1sum:", "openid:", "account:")
+
+
+# identities -------------------------------------------------------------------------------------------------
+def agent_from_key(key: str) -> dict[str, Any]:
+    """The xAPI Agent of an IFI key (:func:`lrs.agents.ifi_key`), without a name."""
+    kind, _, value = key.partition(":")
+    if kind == "account":
+        home_page, name = json.loads(value)
+        return {"objectType": "Agent", "account": {"homePage": home_page, "name": name}}
+    return {"objectType": "Agent", kind: value}
+
+
+def split_person_key(person: str) -> tuple[str | None, str]:
+    """(tenant, IFI key) of a consolidated person key (:func:`lrs.progress.hours.person_key`); the tenant is
+    None for an SSO learner, who is the same person in every tenant."""
+    if person.startswith(IFI_PREFIXES):
+        return None, person
+    tenant, _, key = person.partition("|")
+    return tenant, key
+
+
+def known_agents(trainings: Iterable[Training]) -> dict[str, dict[str, Any]]:
+    """IFI key -> the Agent as the trainings name it (enrolment lists and coordinators may carry names)."""
+    agents: dict[str, dict[str, Any]] = {}
+    for training in trainings:
+        for person in (*training.coordinators, *(training.enrolment or ())):
+            if person.key not in agents or "name" in person.agent:
+                agents[person.key] = {"objectType": "Agent", **person.agent}
+    return agents
+
+
+# progress rows ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowFilter:
+    """Which rows of a training to report; every given condition must hold."""
+
+    statuses: tuple[Status, ...] = ()
+    inactive_since_us: int | None = None  # no activity at or after this moment (or none at all)
+    not_completed: str | None = None  # module IRI the participant has not completed
+
+    def query(self, after: str | None, limit: int) -> ProgressRowQuery:
+        return ProgressRowQuery(
+            statuses=tuple(status.value for status in self.statuses),
+            inactive_since_us=self.inactive_since_us,
+            after=after,
+            limit=limit,
+        )
+
+    def keeps(self, row: ProgressRow) -> bool:
+        return self.not_completed is None or self.not_completed not in row.done
+
+
+@dataclass(frozen=True)
+class RowPage:
+    rows: list[ProgressRow]
+    next_after: str | None  # learner key of the page's last row when more may follow, else None
+
+
+def rows_page(
+    service: ProgressService,
+    tenant: str,
+    training_id: str,
+    row_filter: RowFilter,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+) -> RowPage:
+    """At most ``limit`` matching rows after learner key ``after``."""
+    matched: list[ProgressRow] = []
+    batch = max(limit + 1, 100)
+    position = after
+    while len(matched) <= limit:
+        page = service.rows(tenant, training_id, row_filter.query(position, batch))
+        matched.extend(row for row in page if row_filter.keeps(row))
+        if len(page) < batch:
+            break
+        position = page[-1].learner
+    if len(matched) > limit:
+        return RowPage(matched[:limit], matched[limit - 1].learner)
+    return RowPage(matched, None)
+
+
+def all_rows(
+    service: ProgressService, tenant: str, training_id: str, row_filter: RowFilter | None = None
+) -> Iterator[ProgressRow]:
+    """Every matching row of the training, by learner key."""
+    row_filter = row_filter or RowFilter()
+    after: str | None = None
+    while True:
+        page = service.rows(tenant, training_id, row_filter.query(after, PAGE))
+        yield from (row for row in page if row_filter.keeps(row))
+        if len(page) < PAGE:
+            return
+        after = page[-1].learner
+
+
+def training_summary(service: ProgressService, tenant: str, training_id: str) -> TrainingSummary:
+    return summarize(all_rows(service, tenant, training_id))
+
+
+def learner_rows(
+    service: ProgressService, tenant: str, trainings: Iterable[Training], learner: str
+) -> list[tuple[Training, ProgressRow]]:
+    """The learner's row in each training they take part in, in the order given."""
+    found = []
+    for training in trainings:
+        row = service.row(tenant, training.id, learner)
+        if row is not None:
+            found.append((training, row))
+    return found
+
+
+# learning hours ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HoursOptions:
+    year: int
+    target_centi: int = DEFAULT_TARGET_CENTI
+    utc_offset_minutes: int = 0
+    learner: str | None = None  # IFI key: only this learner (their own statements are read)
+
+
+@dataclass(frozen=True)
+class TenantInputs:
+    hours: TenantHours
+    population: frozenset[str]  # IFI keys
+    activities: frozenset[str]  # the tenant's training activities (never microlearning)
+
+
+def year_start_us(year: int, utc_offset_minutes: int) -> int:
+    return to_us(datetime(year, 1, 1, tzinfo=UTC) - timedelta(minutes=utc_offset_minutes))
+
+
+def tenant_inputs(service: ProgressService, tenant: str, options: HoursOptions) -> TenantInputs:
+    """One tenant's credits, population and microlearning days for the report (module docstring)."""
+    trainings = service.list_trainings(tenant)
+    credits: list[TrainingCredit] = []
+    population: set[str] = set()
+    for training in trainings:
+        for row in _training_rows(service, tenant, training, options.learner):
+            if _in_population(training, row, options):
+                population.add(row.learner)
+            credit = training_credit(training, row, tenant=tenant)
+            if credit is not None:
+                credits.append(credit)
+    events = micro_events(service.store, tenant, TrainingIndex(trainings), options)
+    micro = micro_days(events, utc_offset_minutes=options.utc_offset_minutes, tenant=tenant)
+    activities = frozenset(iri for training in trainings for iri in training.activity_ids())
+    return TenantInputs(TenantHours(tenant, credits, micro), frozenset(population), activities)
+
+
+def _training_rows(
+    service: ProgressService, tenant: str, training: Training, learner: str | None
+) -> Iterable[ProgressRow]:
+    if learner is None:
+        return all_rows(service, tenant, training.id)
+    row = service.row(tenant, training.id, learner)
+    return [row] if row is not None else []
+
+
+def _in_population(training: Training, row: ProgressRow, options: HoursOptions) -> bool:
+    if row.first_activity_us is None or row.last_activity_us is None:  # enrolled, not started
+        period = training.period
+        return period is None or (period.start <= date(options.year, 12, 31) and period.end >= date(options.year, 1, 1))
+    first = local_date(row.first_activity_us, options.utc_offset_minutes).year
+    last = local_date(row.last_activity_us, options.utc_offset_minutes).year
+    return first <= options.year <= last
+
+
+def micro_events(store: Store, tenant: str, index: TrainingIndex, options: HoursOptions) -> Iterator[ProgressEvent]:
+    """Standalone events of the statements stored since (about) the year began (module docstring)."""
+    since = year_start_us(options.year, options.utc_offset_minutes) - 86_400_000_000
+    keys = (AGENT + options.learner,) if options.learner is not None else ()
+    after: str | None = None
+    while True:
+        page = store.query_statements(
+            tenant, StatementQuery(keys=keys, since_us=since, ascending=True, limit=PAGE, after=after)
+        )
+        for stored in page.statements:
+            for event in events_for_statement(json.loads(stored.body), index):
+                if event.training == STANDALONE and (options.learner is None or event.learner == options.learner):
+                    yield event
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+def hours_report(
+    service: ProgressService, tenants: Sequence[str], options: HoursOptions, *, consolidated: bool, sso_homepage: str
+) -> HoursReport:
+    """JP per learner in ``options.year``.  One tenant: learners by IFI key.  ``consolidated``: every tenant's
+    learners by person key (an SSO account is one person everywhere; other identities stay ``tenant|key``)."""
+    inputs = [tenant_inputs(service, tenant, options) for tenant in tenants]
+    exclude = frozenset(iri for item in inputs for iri in item.activities)
+    if consolidated:
+        credits, micro = consolidate([item.hours for item in inputs], sso_homepage=sso_homepage)
+        population = {
+            person_key(item.hours.tenant, key, sso_homepage=sso_homepage) for item in inputs for key in item.population
+        }
+    else:
+        credits = [credit for item in inputs for credit in item.hours.credits]
+        micro = [day for item in inputs for day in item.hours.micro]
+        population = {key for item in inputs for key in item.population}
+    return learner_hours(
+        options.year,
+        credits,
+        micro,
+        target_centi=options.target_centi,
+        utc_offset_minutes=options.utc_offset_minutes,
+        population=population,
+        exclude_activities=exclude,
+    )
