@@ -77,10 +77,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     from api.admin import admin_blueprint
     from api.docs import xapi_blueprint
     from api.health import health_blueprint
+    from api.progress import progress_blueprint
 
     api.register_blueprint(xapi_blueprint)
     api.register_blueprint(health_blueprint)
     api.register_blueprint(admin_blueprint)
+    api.register_blueprint(progress_blueprint)
     register_http_headers(app)
     register_limits(app)  # after the headers' before_request: needs the xAPI request it builds
     if settings.proxy_hops:  # the client address (throttling, audit) from the trusted proxies' X-Forwarded-For

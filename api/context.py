@@ -68,3 +68,8 @@ def admin_principal() -> Principal:
     found = _authenticated(request.headers)
     require_admin(found.role)
     return found
+
+
+def api_principal() -> Principal:
+    """The authenticated caller of a ``/api/v1`` reporting request (any role: the view decides what it may see)."""
+    return _authenticated(request.headers)

@@ -5,7 +5,7 @@ role           bound to               may
 =============  =====================  ====================================================================
 operator       no tenant (``""``)     everything on the admin API, for every tenant; nothing on ``/xapi``
 tenant_admin   one tenant             its own tenant's credentials and audit entries; nothing on ``/xapi``
-coordinator    one tenant             no admin access; its trainings' reports (later issue); no ``/xapi``
+coordinator    one tenant             no admin access; its trainings' progress (``api/progress.py``); no ``/xapi``
 learner        one tenant             no admin access; ``/xapi`` within its scopes (its own records)
 client         one tenant             no admin access; ``/xapi`` within its scopes (an LMS or a player)
 =============  =====================  ====================================================================

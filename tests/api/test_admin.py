@@ -35,6 +35,7 @@ class AdminClient:
     authorization: str | None
     key: str = ""
     secret: str = ""
+    prefix: str = ADMIN  # tests/api/test_progress_api.py reuses this client for /api/v1
 
     def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> TestResponse:
         headers = dict(kwargs.pop("headers", {}) or {})
@@ -43,7 +44,7 @@ class AdminClient:
         if body is not None:
             kwargs["data"] = json.dumps(body)
             headers.setdefault("Content-Type", "application/json")
-        return self.client.open(ADMIN + path, method=method, headers=headers, **kwargs)
+        return self.client.open(self.prefix + path, method=method, headers=headers, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         return self.call("GET", path, **kwargs)
