@@ -1,0 +1,470 @@
+"""Benchmark of training progress on the embedded SQLite store (in-process, the store and service calls).
+
+1. **Seed** one tenant with ``--statements`` statements (default 1,000,000) from ``tests.progress_data``'s
+   ``iter_statements`` (realistic cmi5 / video / assignment statements of ``--learners`` learners, padded with
+   knowledge-base ``experienced`` noise), written through ``StatementService.store_statements`` in batches of
+   500 *after* the trainings were put, so the projection is maintained at ingest as in production.  With the
+   default 1,112 learners the ``latsar`` training has 1,001 participants.  The data directory is reused (and an
+   interrupted seeding resumed) by later runs: ``var/bench-progress-<N>/``.
+2. **Read** the whole training: ``store.list_progress_rows`` of every row in one call, the same through
+   ``ProgressService.rows`` (rows parsed) plus ``summarize``, one filtered read (``status=in_progress``) and one
+   page of 100; ``--reads`` samples each, p50/p95/p99.
+3. **Rebuild** the training from the statements (``ProgressService.rebuild_training(refresh=True)``): its time,
+   and that the rows are unchanged (incremental == rebuilt at full scale).
+4. **Ingest slowdown**: the same statements stored into two fresh tenants of the same database, one without
+   trainings and one with them, alternating chunks of batches so both see the same machine; statements/s of
+   each and the slowdown ``1 - with / without``.  Over **HTTP** (``POST /xapi/statements`` to ``lrs serve``,
+   ``--workers`` gunicorn workers, ``--clients`` concurrent connections: validation, authentication and all)
+   and **in-process** (``StatementService.store_statements`` alone, the strictest ratio).  Two workloads:
+   ``training`` (only statements about the trainings and microlearning, the worst case: two thirds of the
+   statements have events) and ``mixed`` (the seeded mix: one learner's training statements, then
+   knowledge-base noise).  The measurement tenants are deleted afterwards.
+
+    .venv/bin/python bench/progress.py --statements 50000      # a quick run
+    nohup .venv/bin/python bench/progress.py > bench/progress.out 2> bench/progress.err &   # 1,000,000
+
+The report is a markdown table on stdout; the JSON goes to ``bench/results/progress-<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH_DIR))
+
+from lrs.cursor import CursorCodec  # noqa: E402
+from lrs.progress.rules import summarize  # noqa: E402
+from lrs.progress.service import ProgressService  # noqa: E402
+from lrs.statements import StatementService  # noqa: E402
+from lrs.storage.port import ProgressRowQuery  # noqa: E402
+from lrs.storage.sqlite import SQLiteStore  # noqa: E402
+from lrs.tenants import create_tenant  # noqa: E402
+from tests.progress_data import benchmark_trainings, iter_statements  # noqa: E402
+
+TENANT = "progress"
+TRAINING = "latsar"
+AUTHORITY = {"objectType": "Agent", "name": "LMS", "mbox": "mailto:lms@example.go.id"}
+SEED_BATCH = 500
+READ_TARGET_P95_MS = 50.0
+SLOWDOWN_TARGET = 0.15
+MANIFEST = "bench-progress-manifest.json"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def timings(samples_s: Sequence[float]) -> dict[str, float]:
+    values = sorted(v * 1000 for v in samples_s)
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 0.50), 2),
+        "p95_ms": round(percentile(values, 0.95), 2),
+        "p99_ms": round(percentile(values, 0.99), 2),
+        "max_ms": round(values[-1], 2),
+    }
+
+
+def services(store: SQLiteStore) -> tuple[StatementService, ProgressService]:
+    statements = StatementService(store, CursorCodec(store.get_or_create_secret("cursor-signing")))
+    return statements, ProgressService(store, statements.trainings)
+
+
+def batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while True:
+        batch = list(itertools.islice(items, size))
+        if not batch:
+            return
+        yield batch
+
+
+# 1. seeding ---------------------------------------------------------------------------------------------
+def seed(store: SQLiteStore, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    path = data_dir / MANIFEST
+    manifest = json.loads(path.read_text()) if path.exists() else None
+    wanted = {"statements": args.statements, "learners": args.learners, "seed": args.seed}
+    if manifest is not None and {k: manifest[k] for k in wanted} != wanted:
+        raise SystemExit(f"{data_dir} was seeded with {manifest}; use another --data-dir or --fresh")
+    manifest = manifest or {**wanted, "done": 0, "seconds": 0.0}
+    statements, progress = services(store)
+    if store.get_tenant(TENANT) is None:
+        create_tenant(store, TENANT, "Progress benchmark")
+    if not store.list_trainings(TENANT):
+        for training in benchmark_trainings(args.learners):
+            progress.put_training(TENANT, training)
+    if manifest["done"] < args.statements:
+        source = iter_statements(args.seed, args.learners, total=args.statements)
+        skipped = itertools.islice(source, manifest["done"], None)
+        started = time.perf_counter()
+        last_log = started
+        for batch in batches(skipped, SEED_BATCH):
+            statements.store_statements(TENANT, batch, authority=AUTHORITY)
+            manifest["done"] += len(batch)
+            now = time.perf_counter()
+            if now - last_log > 10:
+                manifest["seconds"] += now - started
+                started = last_log = now
+                path.write_text(json.dumps(manifest))
+                log(f"seeded {manifest['done']:,} statements")
+        manifest["seconds"] += time.perf_counter() - started
+        path.write_text(json.dumps(manifest))
+        log(f"seeded {manifest['done']:,} statements in {manifest['seconds']:.0f} s")
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {
+        "statements": store.count_statements(TENANT),
+        "seconds": round(manifest["seconds"], 1),
+        "rate_per_s": round(manifest["done"] / manifest["seconds"]) if manifest["seconds"] else None,
+        "db_mib": round(sum(p.stat().st_size for p in data_dir.glob("lrs.sqlite3*")) / 2**20, 1),
+    }
+
+
+# 2. reads -----------------------------------------------------------------------------------------------
+def measure(call: Callable[[], Any], samples: int) -> tuple[dict[str, float], Any]:
+    result = None
+    for _ in range(3):  # warm-up
+        result = call()
+    spent = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        result = call()
+        spent.append(time.perf_counter() - started)
+    return timings(spent), result
+
+
+def reads(store: SQLiteStore, samples: int) -> dict[str, Any]:
+    _, progress = services(store)
+    everything = ProgressRowQuery(limit=100_000)
+    kinds: dict[str, tuple[Callable[[], Any], Callable[[Any], int]]] = {
+        "store: all rows": (lambda: store.list_progress_rows(TENANT, TRAINING, everything), len),
+        "service: all rows parsed + summary": (
+            lambda: summarize(progress.rows(TENANT, TRAINING, everything)),
+            lambda summary: summary.participants,
+        ),
+        "store: status=in_progress": (
+            lambda: store.list_progress_rows(
+                TENANT, TRAINING, ProgressRowQuery(statuses=("in_progress",), limit=100_000)
+            ),
+            len,
+        ),
+        "store: one page of 100": (
+            lambda: store.list_progress_rows(TENANT, TRAINING, ProgressRowQuery(limit=100)),
+            len,
+        ),
+    }
+    found = {}
+    for name, (call, count) in kinds.items():
+        stats, result = measure(call, samples)
+        found[name] = {**stats, "rows": count(result)}
+        log(f"read {name}: p95 {stats['p95_ms']} ms ({count(result)} rows)")
+    return found
+
+
+# 3. rebuild ---------------------------------------------------------------------------------------------
+def rebuild(store: SQLiteStore) -> dict[str, Any]:
+    _, progress = services(store)
+    before = progress.rows(TENANT, TRAINING, ProgressRowQuery(limit=100_000))
+    started = time.perf_counter()
+    report = progress.rebuild_training(TENANT, TRAINING, refresh=True)
+    seconds = time.perf_counter() - started
+    after = progress.rows(TENANT, TRAINING, ProgressRowQuery(limit=100_000))
+    log(f"rebuilt {TRAINING} in {seconds:.1f} s: {report.statements:,} statements, {report.rows} rows")
+    return {
+        "seconds": round(seconds, 2),
+        "statements_read": report.statements,
+        "events": report.events,
+        "participants": report.rows,
+        "rows_unchanged": before == after,
+    }
+
+
+# 4. ingest slowdown ---------------------------------------------------------------------------------------
+def workload_statements(workload: str, count: int, seed: int) -> list[dict[str, Any]]:
+    """``training``: statements about the trainings and microlearning only (the worst case, ~2/3 have events);
+    ``mixed``: the seeded mix (one learner's training statements, then knowledge-base noise: ~10 % have events)."""
+    learners = max(200, count // 20)
+    total = learners * 200 if workload == "mixed" else None
+    return list(itertools.islice(iter_statements(seed, learners, total=total), count))
+
+
+def pair_of_tenants(store: SQLiteStore, label: str, learners: int) -> tuple[str, str]:
+    """Two fresh tenants: one without trainings, one with the benchmark's trainings."""
+    plain, tracked = f"ingest-{label}-plain", f"ingest-{label}-progress"
+    _, progress = services(store)
+    for slug in (plain, tracked):
+        if store.get_tenant(slug) is not None:
+            raise SystemExit(f"tenant {slug} exists: this data directory was used by an interrupted run; use --fresh")
+        create_tenant(store, slug, slug)
+    for training in benchmark_trainings(learners):
+        progress.put_training(tracked, training)
+    return plain, tracked
+
+
+def alternate(chunks: int, work: Callable[[str, int], None], tenants: tuple[str, str]) -> dict[str, float]:
+    """Run ``work(tenant, chunk)`` for every chunk on both tenants, alternating which goes first; seconds each."""
+    spent = dict.fromkeys(tenants, 0.0)
+    for index in range(chunks):
+        for tenant in tenants if index % 2 == 0 else tenants[::-1]:
+            started = time.perf_counter()
+            work(tenant, index)
+            spent[tenant] += time.perf_counter() - started
+    return spent
+
+
+def slowdown_result(
+    path: str, workload: str, batch: int, count: int, plain_s: float, tracked_s: float
+) -> dict[str, Any]:
+    without, with_ = count / plain_s, count / tracked_s
+    result = {
+        "path": path,
+        "workload": workload,
+        "batch": batch,
+        "statements": count,
+        "without_trainings_per_s": round(without),
+        "with_trainings_per_s": round(with_),
+        "slowdown": round(1 - with_ / without, 4),
+    }
+    log(
+        f"ingest {path} {workload} batch {batch}: {result['without_trainings_per_s']}/s without,"
+        f" {result['with_trainings_per_s']}/s with trainings, slowdown {result['slowdown']:.1%}"
+    )
+    return result
+
+
+def ingest_in_process(
+    store: SQLiteStore, workload: str, args: argparse.Namespace, batch: int, run_no: int
+) -> dict[str, Any]:
+    """``StatementService.store_statements`` (records, events, SQLite transaction): no validation, no HTTP."""
+    bodies = workload_statements(workload, args.ingest, args.seed + 1 + run_no)
+    plain, tracked = pair_of_tenants(store, f"{run_no}", max(200, args.ingest // 20))
+    statements, _ = services(store)
+    step = batch * args.chunk
+    chunks = [bodies[start : start + step] for start in range(0, len(bodies), step)]
+
+    def work(tenant: str, index: int) -> None:
+        chunk = chunks[index]
+        for start in range(0, len(chunk), batch):
+            statements.store_statements(tenant, chunk[start : start + batch], authority=AUTHORITY)
+
+    spent = alternate(len(chunks), work, (plain, tracked))
+    for tenant in (plain, tracked):
+        remove_tenant(store, tenant)
+    return slowdown_result("in-process", workload, batch, len(bodies), spent[plain], spent[tracked])
+
+
+def ingest_http(store: SQLiteStore, data_dir: Path, args: argparse.Namespace, round_no: int) -> list[dict[str, Any]]:
+    """``POST /xapi/statements`` to ``lrs serve`` (gunicorn) from ``--clients`` concurrent connections."""
+    import run as http_bench  # bench/run.py: the server and client helpers of the HTTP benchmark
+
+    from auth.credentials import issue_credential
+
+    cases = [
+        (w, int(b), n) for n, (w, b) in enumerate(itertools.product(("training", "mixed"), args.batches.split(",")))
+    ]
+    prepared = []
+    for workload, batch, number in cases:
+        bodies = workload_statements(workload, args.http_ingest, args.seed + 50 + number + 10 * round_no)
+        plain, tracked = pair_of_tenants(store, f"http{round_no}-{number}", max(200, args.http_ingest // 20))
+        auth = {}
+        for tenant in (plain, tracked):
+            issued = issue_credential(store, tenant, ["all"], "bench")
+            auth[tenant] = http_bench.basic_auth(issued.key, issued.secret)
+        payloads = [
+            json.dumps(bodies[start : start + batch], separators=(",", ":")).encode()
+            for start in range(0, len(bodies), batch)
+        ]
+        prepared.append((workload, batch, len(bodies), plain, tracked, auth, payloads))
+    port = http_bench.free_port()
+    server = http_bench.Server(data_dir, port, args.workers)
+    results = []
+    try:
+        server.wait_ready()
+        everyone = {tenant: header for *_, auth, _ in prepared for tenant, header in auth.items()}
+        http_bench.warm_up_workers(port, everyone, args.workers)
+        for workload, batch, count, plain, tracked, auth, payloads in prepared:
+            per_chunk = args.chunk * args.clients
+            chunks = [payloads[start : start + per_chunk] for start in range(0, len(payloads), per_chunk)]
+
+            def work(tenant: str, index: int, chunks: list[list[bytes]] = chunks, auth: dict[str, str] = auth) -> None:
+                post_all(http_bench, port, auth[tenant], chunks[index], args.clients)
+
+            spent = alternate(len(chunks), work, (plain, tracked))
+            results.append(slowdown_result("HTTP", workload, batch, count, spent[plain], spent[tracked]))
+    finally:
+        server.stop()
+        for *_, auth, _ in prepared:
+            for tenant in auth:
+                remove_tenant(store, tenant)
+    return results
+
+
+def post_all(http_bench: Any, port: int, authorization: str, payloads: list[bytes], clients: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    headers = {
+        "X-Experience-API-Version": "1.0.3",
+        "Authorization": authorization,
+        "Content-Type": "application/json",
+    }
+
+    def send(payload: bytes) -> int:
+        client = http_bench.Client(port)
+        try:
+            return int(client.request("POST", "/xapi/statements", headers, payload)[0])
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        statuses = list(pool.map(send, payloads))
+    if any(status != 200 for status in statuses):
+        raise SystemExit(f"ingest requests failed: {sorted(set(statuses))}; see the server log")
+
+
+def remove_tenant(store: SQLiteStore, tenant: str) -> None:
+    """Delete a measurement tenant and everything it stored, so the seeded data set stays as it was."""
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("DELETE FROM statement_keys WHERE key_id IN (SELECT id FROM key_ids WHERE tenant = ?)", (tenant,))
+        for table in ("statements", "key_ids", "activities", "progress_events", "progress_rows", "trainings"):
+            conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
+        for table in ("training_versions", "credentials", "tenants"):
+            column = "slug" if table == "tenants" else "tenant"
+            conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (tenant,))
+    store._key_cache.clear()  # ids of deleted keys
+
+
+# report -------------------------------------------------------------------------------------------------
+def render(results: dict[str, Any]) -> str:
+    lines = [
+        f"## Training progress: {results['seed']['statements']:,} statements in the tenant, "
+        f"{results['rebuild']['participants']:,} participants in `{TRAINING}`",
+        "",
+        "| read | p50 ms | p95 ms | p99 ms | rows |",
+        "|---|---|---|---|---|",
+    ]
+    for name, stats in results["reads"].items():
+        lines.append(f"| {name} | {stats['p50_ms']} | {stats['p95_ms']} | {stats['p99_ms']} | {stats['rows']} |")
+    lines += [
+        "",
+        "| ingest path | workload | batch | statements | without trainings /s | with trainings /s | slowdown |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results["ingest"]:
+        lines.append(
+            f"| {row['path']} | {row['workload']} | {row['batch']} | {row['statements']:,} |"
+            f" {row['without_trainings_per_s']:,} |"
+            f" {row['with_trainings_per_s']:,} | {row['slowdown']:.1%} |"
+        )
+    rb = results["rebuild"]
+    lines += [
+        "",
+        f"Rebuild of `{TRAINING}`: {rb['seconds']} s ({rb['statements_read']:,} statements read, {rb['events']:,}"
+        f" events); rows unchanged: {rb['rows_unchanged']}.  Seeding: {results['seed']['rate_per_s']}"
+        f" statements/s through the statement service with the projection maintained; DB {results['seed']['db_mib']} MiB.",
+        "",
+    ]
+    for target in results["targets"]:
+        lines.append(
+            f"- {target['name']}: {target['value']} (target {target['target']}): {'met' if target['met'] else 'NOT met'}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--statements", type=int, default=1_000_000, help="statements in the tenant (default 1M)")
+    parser.add_argument("--learners", type=int, default=1112, help="learners (1,112: 1,001 latsar participants)")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, help="default var/bench-progress-<statements>")
+    parser.add_argument("--fresh", action="store_true", help="delete the data directory's database first")
+    parser.add_argument("--reads", type=int, default=200, help="samples per read kind")
+    parser.add_argument("--ingest", type=int, default=20_000, help="statements per ingest measurement and tenant")
+    parser.add_argument("--batches", default="100,10", help="ingest batch sizes")
+    parser.add_argument("--chunk", type=int, default=5, help="batches per alternating chunk")
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions of each ingest measurement")
+    parser.add_argument("--http-ingest", type=int, default=20_000, help="statements per HTTP ingest measurement")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the HTTP ingest (default 2)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP connections (default 4)")
+    parser.add_argument("--skip-http", action="store_true", help="measure ingest in-process only")
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args(argv)
+    data_dir = args.data_dir or ROOT / "var" / f"bench-progress-{args.statements}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        for path in [*data_dir.glob("lrs.sqlite3*"), data_dir / MANIFEST, data_dir / "counters.sqlite3"]:
+            path.unlink(missing_ok=True)
+    store = SQLiteStore(data_dir / "lrs.sqlite3")
+    store.init_schema()
+    results: dict[str, Any] = {
+        "machine": {
+            "nproc": os.cpu_count(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "loadavg_start": os.getloadavg(),
+        },
+        "parameters": {k: str(v) for k, v in vars(args).items()},
+    }
+    results["seed"] = seed(store, data_dir, args)
+    results["reads"] = reads(store, args.reads)
+    results["rebuild"] = rebuild(store)
+    results["ingest"] = []
+    for round_no in range(args.rounds):
+        if not args.skip_http:
+            results["ingest"].extend(ingest_http(store, data_dir, args, round_no))
+        for workload in ("training", "mixed"):
+            for batch in (int(b) for b in args.batches.split(",")):
+                results["ingest"].append(ingest_in_process(store, workload, args, batch, len(results["ingest"])))
+    slowdowns: dict[tuple[str, str, int], list[float]] = {}
+    for row in results["ingest"]:
+        slowdowns.setdefault((row["path"], row["workload"], row["batch"]), []).append(row["slowdown"])
+    worst_p95 = max(
+        results["reads"]["store: all rows"]["p95_ms"], results["reads"]["service: all rows parsed + summary"]["p95_ms"]
+    )
+    results["targets"] = [
+        {
+            "name": "read all rows of a 1,000-participant training, p95 ms (service, rows parsed)",
+            "value": worst_p95,
+            "target": READ_TARGET_P95_MS,
+            "met": worst_p95 <= READ_TARGET_P95_MS,
+        },
+        *(
+            {
+                "name": f"ingest slowdown, {path}, {workload} statements, batches of {batch} (median of {len(values)})",
+                "value": f"{statistics.median(values):.1%}",
+                "target": f"{SLOWDOWN_TARGET:.0%}",
+                "met": statistics.median(values) <= SLOWDOWN_TARGET,
+            }
+            for (path, workload, batch), values in sorted(slowdowns.items())
+        ),
+    ]
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    output = args.output or BENCH_DIR / "results" / f"progress-{datetime.now():%Y%m%d-%H%M%S}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=1))
+    print(render(results))
+    log(f"results in {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
