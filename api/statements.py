@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, request
@@ -109,49 +110,54 @@ class Statements(MethodView):
     @documented(STATEMENT_GET_DOC)
     def get(self) -> Response:
         caller = principal()
-        restrict = caller.statement_read_restriction()
         req = xrequest()
         parsed = parse_statement_get(req.args.items(multi=True), version=req.version)
-        languages = parse_accept_language(req.headers.get("Accept-Language"))
-        service = lrs().statements
+        reader = _Reader(
+            tenant=caller.tenant,
+            restrict=caller.statement_read_restriction(),
+            languages=parse_accept_language(req.headers.get("Accept-Language")),
+            version=req.version,
+        )
         if isinstance(parsed, SingleStatementRequest):
-            text, stored_us = service.get_statement(
-                caller.tenant,
-                parsed.statement_id,
-                voided=parsed.voided,
-                statement_format=parsed.format,
-                languages=languages,
-                restrict_keys=restrict,
-                reader_version=req.version,
-            )
-            response = (
-                _as_attachments_response(text, [text], restricted=bool(restrict))
-                if parsed.attachments
-                else _json_response(text)
-            )
-            response.headers["Last-Modified"] = http_date(stored_us)
-            return response
+            return _one_statement(parsed, reader)
+        service = lrs().statements
         if isinstance(parsed, MoreRequest):
-            result, flt = service.query(
-                caller.tenant,
-                more=parsed.token,
-                languages=languages,
-                restrict_keys=restrict,
-                reader_version=req.version,
-            )
+            result, flt = service.query(reader.tenant, more=parsed.token, **reader.options())
         else:
-            result, flt = service.query(
-                caller.tenant, parsed, languages=languages, restrict_keys=restrict, reader_version=req.version
-            )
+            result, flt = service.query(reader.tenant, parsed, **reader.options())
         more = f"{request.script_root}/xapi/statements?more={result.more_token}" if result.more_token else ""
         text = '{"statements":[' + ",".join(result.statements_json) + '],"more":"' + more + '"}'
-        response = (
-            _as_attachments_response(text, result.statements_json, restricted=bool(restrict))
-            if flt.attachments
-            else _json_response(text)
-        )
+        response = _statements_response(text, result.statements_json, reader, attachments=flt.attachments)
         response.headers["X-Experience-API-Consistent-Through"] = iso_us(result.consistent_through_us)
         return response
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Who reads, and how the statements must be rendered for them."""
+
+    tenant: str
+    restrict: tuple[str, ...]
+    languages: Sequence[str]
+    version: str
+
+    def options(self) -> dict[str, Any]:
+        return {"languages": self.languages, "restrict_keys": self.restrict, "reader_version": self.version}
+
+
+def _one_statement(parsed: SingleStatementRequest, reader: _Reader) -> Response:
+    text, stored_us = lrs().statements.get_statement(
+        reader.tenant, parsed.statement_id, voided=parsed.voided, statement_format=parsed.format, **reader.options()
+    )
+    response = _statements_response(text, [text], reader, attachments=parsed.attachments)
+    response.headers["Last-Modified"] = http_date(stored_us)
+    return response
+
+
+def _statements_response(text: str, statements_json: Sequence[str], reader: _Reader, *, attachments: bool) -> Response:
+    if not attachments:
+        return _json_response(text)
+    return _as_attachments_response(text, statements_json, restricted=bool(reader.restrict))
 
 
 def _as_attachments_response(text: str, statements_json: Sequence[str], *, restricted: bool) -> Response:
