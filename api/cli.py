@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import os
@@ -265,7 +266,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("accesslog", None)
 
         def load(self) -> Any:
-            return create_app()  # in each worker: every worker opens its own store connection
+            app = create_app()  # in each worker: every worker opens its own store connection
+            gc.freeze()  # startup objects live as long as the worker: full collections need not walk them
+            return app
 
     Server().run()
     return 0

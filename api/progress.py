@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 
 from api.admin_schemas import AdminBlueprint, operation
@@ -81,9 +81,8 @@ from lrs.progress.reports import (
     hours_report,
     known_agents,
     learner_rows,
-    rows_page,
     split_person_key,
-    training_summary,
+    summary_and_page,
 )
 from lrs.progress.rules import Status
 from lrs.progress.service import ProgressService
@@ -255,15 +254,18 @@ class TrainingProgress(MethodView):
             cells = (csv_progress_cells(r.learner, row_fields(r, training), known, home) for r in rows)
             return csv_response(ROW_COLUMNS, cells, f"progress-{training.id}.csv")
         limit = query.get("limit", DEFAULT_PAGE)
-        page = rows_page(
+        summary, page = summary_and_page(
             service, tenant, training.id, row_filter, after=decode_cursor(query.get("cursor")), limit=limit
         )
-        return {
-            "training": training_outline(training),
-            "summary": summary_json(training_summary(service, tenant, training.id)),
-            "rows": [{"agent": agent_of(r.learner, known), **row_fields(r, training)} for r in page.rows],
-            "next": encode_cursor(page.next_after),
-        }
+        # Already plain JSON values in the documented shape: no schema dump (half of a 1,000-row answer's time).
+        return jsonify(
+            {
+                "training": training_outline(training),
+                "summary": summary_json(summary),
+                "rows": [{"agent": agent_of(r.learner, known), **row_fields(r, training)} for r in page.rows],
+                "next": encode_cursor(page.next_after),
+            }
+        )
 
 
 def _row_filter(training: Training, query: dict[str, Any]) -> RowFilter:

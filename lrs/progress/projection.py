@@ -241,7 +241,10 @@ def row_to_text(row: ProgressRow) -> str:
 
 
 def row_from_text(text: str) -> ProgressRow:
-    data = json.loads(text)
+    return row_from_json(json.loads(text))
+
+
+def row_from_json(data: Mapping[str, Any]) -> ProgressRow:
     outcome = data["outcome"]
     return ProgressRow(
         training=data["training"],

@@ -42,7 +42,8 @@ from lrs.progress.hours import (
     person_key,
     training_credit,
 )
-from lrs.progress.rules import ProgressRow, Status, TrainingSummary, summarize
+from lrs.progress.projection import row_from_json
+from lrs.progress.rules import ProgressRow, Status, TrainingSummary
 from lrs.progress.service import ProgressService
 from lrs.progress.training import Training
 from lrs.statement_fields import AGENT
@@ -148,7 +149,53 @@ def all_rows(
 
 
 def training_summary(service: ProgressService, tenant: str, training_id: str) -> TrainingSummary:
-    return summarize(all_rows(service, tenant, training_id))
+    """``summarize`` of every row, reading only the three fields it needs (no full row parsed)."""
+    return _summary(data for _, data in _all_row_data(service, tenant, training_id))
+
+
+def summary_and_page(
+    service: ProgressService,
+    tenant: str,
+    training_id: str,
+    row_filter: RowFilter,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+) -> tuple[TrainingSummary, RowPage]:
+    """:func:`training_summary` and :func:`rows_page` together; without a filter the summary's read of every row
+    also gives the page (each row read and parsed once)."""
+    if row_filter != RowFilter():
+        return training_summary(service, tenant, training_id), rows_page(
+            service, tenant, training_id, row_filter, after=after, limit=limit
+        )
+    every = list(_all_row_data(service, tenant, training_id))
+    summary = _summary(data for _, data in every)
+    wanted = [data for learner, data in every if after is None or learner > after][: limit + 1]
+    rows = [row_from_json(data) for data in wanted[:limit]]
+    return summary, RowPage(rows, rows[-1].learner if rows and len(wanted) > limit else None)
+
+
+def _all_row_data(service: ProgressService, tenant: str, training_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(learner, parsed row JSON) of every row of the training, by learner key."""
+    after: str | None = None
+    while True:
+        page = service.store.list_progress_rows(tenant, training_id, ProgressRowQuery(after=after, limit=PAGE))
+        yield from ((record.learner, json.loads(record.row)) for record in page)
+        if len(page) < PAGE:
+            return
+        after = page[-1].learner
+
+
+def _summary(rows: Iterable[dict[str, Any]]) -> TrainingSummary:
+    """:func:`lrs.progress.rules.summarize` on rows' JSON."""
+    counts = dict.fromkeys(Status, 0)
+    percent_sum = time_sum = total = 0
+    for data in rows:
+        counts[Status(data["status"])] += 1
+        percent_sum += data["percent"]
+        time_sum += data["time_spent_s"]
+        total += 1
+    return TrainingSummary(total, counts, percent_sum // total if total else 0, time_sum)
 
 
 def learner_rows(

@@ -137,3 +137,23 @@ def test_changing_a_training_recomputes_its_rows(store: Store, data: Dataset) ->
     assert progress.rows(TENANT, latsar.id) == []
     statements.store_statements(TENANT, data.statements[:3], authority=AUTHORITY)  # already stored: no change
     assert progress.list_trainings(TENANT) == []
+
+
+def test_summary_and_page_in_one_read_equal_the_separate_reads(store: Store, data: Dataset) -> None:
+    from lrs.progress.reports import RowFilter, rows_page, summary_and_page, training_summary
+    from lrs.progress.rules import Status, summarize
+
+    statements, progress = services(store)
+    latsar = data.trainings[0]
+    progress.put_training(TENANT, latsar)
+    ingest(statements, data.statements, 50)
+    every = progress.rows(TENANT, latsar.id)
+    assert len(every) >= 4
+    assert training_summary(progress, TENANT, latsar.id) == summarize(every)
+    filters = [RowFilter(), RowFilter(statuses=(Status.IN_PROGRESS,)), RowFilter(not_completed=latsar.modules[0].id)]
+    for row_filter in filters:
+        for after in (None, every[0].learner, every[-2].learner, every[-1].learner):
+            for limit in (1, 2, len(every) - 1, len(every), 1000):
+                summary, page = summary_and_page(progress, TENANT, latsar.id, row_filter, after=after, limit=limit)
+                assert summary == summarize(every)
+                assert page == rows_page(progress, TENANT, latsar.id, row_filter, after=after, limit=limit)
