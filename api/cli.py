@@ -214,6 +214,13 @@ def cmd_progress_rebuild(args: argparse.Namespace) -> int:
                 f"{tenant}/{report.training}: {state}: {report.statements} statements,"
                 f" {report.events} events, {report.rows} participants"
             )
+
+        def show_micro(read: int, tenant: str = tenant) -> None:
+            print(f"\r{tenant}/microlearning: {read:,} statements read", end="", file=sys.stderr, flush=True)
+
+        read, stored = service.rebuild_micro(tenant, progress=show_micro)
+        print(file=sys.stderr)
+        print(f"{tenant}/microlearning: rebuilt: {read} statements, {stored} events")
     return 0
 
 

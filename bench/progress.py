@@ -388,7 +388,15 @@ def remove_tenant(store: SQLiteStore, tenant: str) -> None:
     """Delete a measurement tenant and everything it stored, so the seeded data set stays as it was."""
     with sqlite3.connect(store.path) as conn:
         conn.execute("DELETE FROM statement_keys WHERE key_id IN (SELECT id FROM key_ids WHERE tenant = ?)", (tenant,))
-        for table in ("statements", "key_ids", "activities", "progress_events", "progress_rows", "trainings"):
+        for table in (
+            "statements",
+            "key_ids",
+            "activities",
+            "progress_events",
+            "progress_rows",
+            "trainings",
+            "micro_events",
+        ):
             conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
         for table in ("training_versions", "credentials", "tenants"):
             column = "slug" if table == "tenants" else "tenant"

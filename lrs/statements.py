@@ -18,7 +18,7 @@ from lrs.cursor import Cursor, CursorCodec
 from lrs.errors import BadRequestError, ConflictError, NotFoundError, StorageUnavailableError
 from lrs.jsontext import dumps
 from lrs.progress.events import TrainingIndex
-from lrs.progress.projection import training_events
+from lrs.progress.projection import statement_events
 from lrs.progress.service import TrainingCatalog
 from lrs.statement_fields import activity_definitions, is_voiding, query_keys, statement_ref_target
 from lrs.statement_format import activity_ids_in, to_canonical, to_ids
@@ -103,14 +103,14 @@ def prepare(
             str(a["sha2"]) for a in enriched.get("attachments") or () if isinstance(a, Mapping) and "sha2" in a
         ),
         define=define,
-        progress_events=training_events(enriched, progress) if progress is not None else (),
+        progress_events=statement_events(enriched, progress) if progress is not None else (),
     )
     return statement_id, enriched, record
 
 
 def with_progress(record: StatementRecord, enriched: Mapping[str, Any], index: TrainingIndex) -> StatementRecord:
     """The record with its progress events recomputed from ``index`` (the same record when they are unchanged)."""
-    events = training_events(enriched, index)
+    events = statement_events(enriched, index)
     return replace(record, progress_events=events) if events != record.progress_events else record
 
 

@@ -10,10 +10,15 @@ each training.  The invariant both storage adapters keep, at ingest and on rebui
 * the rows of *T* are ``lrs.progress.rules.progress_rows(T, those events)``: one per participant, recomputed
   from the participant's events whenever they change (:func:`refold`).
 
-Standalone (microlearning) events are not kept here: they concern no training.
+* the **microlearning** events are exactly the standalone events (:func:`statement_events` with the tenant's
+  current trainings) of the same statements: one per statement that concerns no training and carries time
+  (a ``result.duration`` or a cmi5 session id), what the learning-hours reports read
+  (:func:`lrs.progress.hours.micro_days`).  Voiding deletes it; putting or deleting a training recomputes those
+  of the statements naming its activities (``ProgressService``), since whether a statement concerns a
+  training depends on the trainings.
 
 The helpers below are pure and shared: the statement service computes a record's events with
-:func:`training_events`; the adapters call :func:`batch_events`, :func:`voiding_targets` and
+:func:`statement_events`; the adapters call :func:`batch_events`, :func:`voiding_targets` and
 :func:`refold_pairs` inside the write's atomic unit, so they stay free of progress rules.
 """
 
@@ -27,7 +32,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from lrs.agents import ifi_key
-from lrs.progress.events import STANDALONE, ProgressEvent, TrainingIndex, events_for_statement
+from lrs.progress.events import (
+    SESSION_EXTENSION,
+    STANDALONE,
+    ProgressEvent,
+    TrainingIndex,
+    events_for_statement,
+)
 from lrs.progress.rules import ProgressRow, Status, fold
 from lrs.progress.training import (
     Identity,
@@ -124,6 +135,31 @@ def training_events(statement: Mapping[str, Any], index: TrainingIndex) -> tuple
     if not index or not _names_a_training(statement, index):
         return ()
     return tuple(event for event in events_for_statement(statement, index) if event.training != STANDALONE)
+
+
+def statement_events(statement: Mapping[str, Any], index: TrainingIndex) -> tuple[ProgressEvent, ...]:
+    """Everything the projection keeps of a statement: its events about the tenant's trainings, or, when it
+    concerns none of them, its standalone (microlearning) event.  Exactly ``events_for_statement``, but a
+    statement that names no training and carries no time (no ``result.duration``, no cmi5 session id) costs a
+    few dictionary lookups: it can have no event."""
+    if not (index and _names_a_training(statement, index)) and not _carries_time(statement):
+        return ()
+    return tuple(events_for_statement(statement, index))
+
+
+def micro_events_of(events: Iterable[ProgressEvent]) -> list[ProgressEvent]:
+    """The standalone (microlearning) events among ``events``."""
+    return [event for event in events if event.training == STANDALONE]
+
+
+def _carries_time(statement: Mapping[str, Any]) -> bool:
+    """Whether the statement has a ``result.duration`` or a cmi5 session id: what a standalone event needs."""
+    result = statement.get("result")
+    if isinstance(result, Mapping) and result.get("duration") is not None:
+        return True
+    context = statement.get("context")
+    extensions = context.get("extensions") if isinstance(context, Mapping) else None
+    return isinstance(extensions, Mapping) and bool(extensions.get(SESSION_EXTENSION))
 
 
 def _names_a_training(statement: Mapping[str, Any], index: TrainingIndex) -> bool:

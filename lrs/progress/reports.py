@@ -13,12 +13,10 @@ Built on :class:`lrs.progress.service.ProgressService` and the store's statement
 tenants in the report.  The learners listed are those who earned something in the year plus the year's
 *population*: every participant with activity in the year (first to last activity overlaps it), and every
 enrolled participant who has not started a training running that year (its period overlaps the year, or it
-has none).  Microlearning is not kept by the projection, so a report reads the statements of its tenants stored
-since the start of the year (in the report's time zone, less a day so that sessions around midnight are
-whole), page by page in ``stored`` order, and takes their standalone events
-(:func:`lrs.progress.events.events_for_statement` with the tenant's trainings): a yearly report costs one read of
-the statements stored since the year began; a report about one learner reads only that learner's statements
-(the ``agent`` query key).  A statement stored before the year began (a clock ahead of the LRS's) is not read.
+has none).  Microlearning comes from the projection's microlearning events (the standalone events of the
+statements that concern no training, kept at ingest: :mod:`lrs.progress.projection`), read by time from a day
+before the year to a day after it in the report's time zone (so that sessions around midnight are whole), and
+for a report about one learner by learner and time: never the statements.
 """
 
 from __future__ import annotations
@@ -29,8 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from lrs.progress.events import STANDALONE, ProgressEvent, TrainingIndex, events_for_statement
+from lrs.progress.events import ProgressEvent
 from lrs.progress.hours import (
+    DAY_US,
     DEFAULT_TARGET_CENTI,
     HoursReport,
     TenantHours,
@@ -46,8 +45,7 @@ from lrs.progress.projection import row_from_json
 from lrs.progress.rules import ProgressRow, Status, TrainingSummary
 from lrs.progress.service import ProgressService
 from lrs.progress.training import Training
-from lrs.statement_fields import AGENT
-from lrs.storage.port import ProgressRowQuery, StatementQuery, Store
+from lrs.storage.port import MicroEventQuery, ProgressRowQuery, Store
 from lrs.timeutil import to_us
 
 PAGE = 1000  # rows or statements per store read
@@ -242,7 +240,7 @@ def tenant_inputs(service: ProgressService, tenant: str, options: HoursOptions) 
             credit = training_credit(training, row, tenant=tenant)
             if credit is not None:
                 credits.append(credit)
-    events = micro_events(service.store, tenant, TrainingIndex(trainings), options)
+    events = micro_events(service.store, tenant, options)
     micro = micro_days(events, utc_offset_minutes=options.utc_offset_minutes, tenant=tenant)
     activities = frozenset(iri for training in trainings for iri in training.activity_ids())
     return TenantInputs(TenantHours(tenant, credits, micro), frozenset(population), activities)
@@ -266,22 +264,20 @@ def _in_population(training: Training, row: ProgressRow, options: HoursOptions) 
     return first <= options.year <= last
 
 
-def micro_events(store: Store, tenant: str, index: TrainingIndex, options: HoursOptions) -> Iterator[ProgressEvent]:
-    """Standalone events of the statements stored since (about) the year began (module docstring)."""
-    since = year_start_us(options.year, options.utc_offset_minutes) - 86_400_000_000
-    keys = (AGENT + options.learner,) if options.learner is not None else ()
-    after: str | None = None
+def micro_events(store: Store, tenant: str, options: HoursOptions) -> Iterator[ProgressEvent]:
+    """The projection's microlearning events dated from a day before the year to a day after it (module
+    docstring), page by page."""
+    since = year_start_us(options.year, options.utc_offset_minutes) - DAY_US
+    before = year_start_us(options.year + 1, options.utc_offset_minutes) + DAY_US
+    after: tuple[int, str] | None = None
     while True:
-        page = store.query_statements(
-            tenant, StatementQuery(keys=keys, since_us=since, ascending=True, limit=PAGE, after=after)
+        page = store.list_micro_events(
+            tenant, MicroEventQuery(since, before, learner=options.learner, after=after, limit=PAGE)
         )
-        for stored in page.statements:
-            for event in events_for_statement(json.loads(stored.body), index):
-                if event.training == STANDALONE and (options.learner is None or event.learner == options.learner):
-                    yield event
-        if page.next_after is None:
+        yield from page
+        if len(page) < PAGE:
             return
-        after = page.next_after
+        after = (page[-1].at_us, page[-1].statement_id)
 
 
 def hours_report(

@@ -7,7 +7,9 @@
   once.
 * :class:`ProgressService` - put / get / list / delete trainings, rebuild a training's projection from the
   statements (a query by its activities through the statement query keys, never a scan of the tenant), read
-  progress rows.  Putting a training rebuilds it at once: its events depend on its definition.
+  progress rows.  Putting a training rebuilds it at once: its events depend on its definition.  Putting or
+  deleting one also recomputes the microlearning events of the statements naming its activities (they stop or
+  start being microlearning); ``rebuild_micro`` recomputes them all (``lrs progress rebuild``).
 
 See :mod:`lrs.progress.projection` for what the projection holds.
 """
@@ -16,18 +18,26 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from lrs.errors import NotFoundError
+from lrs.errors import NotFoundError, StorageUnavailableError
 from lrs.progress.events import ProgressEvent, TrainingIndex
-from lrs.progress.projection import row_from_text, training_events, training_from_text, training_text
+from lrs.progress.projection import (
+    micro_events_of,
+    row_from_text,
+    statement_events,
+    training_events,
+    training_from_text,
+    training_text,
+)
 from lrs.progress.rules import ProgressRow
 from lrs.progress.training import Training
 from lrs.statement_fields import RELATED_ACTIVITY
 from lrs.storage.port import ProgressRowQuery, StatementQuery, Store, StoredStatement
 
 REBUILD_PAGE = 1000  # statements per query page while rebuilding
+REFRESH_ATTEMPTS = 5  # microlearning recomputed again when a training changed meanwhile
 Progress = Callable[[int], None]  # called with the number of statements read so far
 
 
@@ -73,10 +83,14 @@ class ProgressService:
 
     # trainings -------------------------------------------------------------------------------------------
     def put_training(self, tenant: str, training: Training, *, progress: Progress | None = None) -> RebuildReport:
-        """Store (create or replace) a training and rebuild its progress from the tenant's statements."""
+        """Store (create or replace) a training and rebuild its progress from the tenant's statements; the
+        statements naming its activities (old and new) get their microlearning events recomputed."""
+        previous = self.get_training(tenant, training.id)
         self.store.put_training(tenant, training.id, training_text(training))
         self.catalog.invalidate(tenant)
-        return self.rebuild_training(tenant, training.id, progress=progress)
+        report = self.rebuild_training(tenant, training.id, progress=progress)
+        self.refresh_micro(tenant, training.activity_ids() | (previous.activity_ids() if previous else set()))
+        return report
 
     def get_training(self, tenant: str, training_id: str) -> Training | None:
         stored = self.store.get_training(tenant, training_id)
@@ -86,9 +100,59 @@ class ProgressService:
         return [training_from_text(stored.body) for stored in self.store.list_trainings(tenant)]
 
     def delete_training(self, tenant: str, training_id: str) -> bool:
+        """Delete a training; statements that named it may be microlearning now."""
+        previous = self.get_training(tenant, training_id)
         deleted = self.store.delete_training(tenant, training_id)
         self.catalog.invalidate(tenant)
+        if deleted and previous is not None:
+            self.refresh_micro(tenant, previous.activity_ids())
         return deleted
+
+    # microlearning ---------------------------------------------------------------------------------------
+    def refresh_micro(self, tenant: str, activity_ids: Iterable[str]) -> int:
+        """Recompute the microlearning events of every statement naming one of ``activity_ids`` with the tenant's
+        current trainings (whether a statement concerns a training depends on them); the statements read."""
+        wanted = sorted(set(activity_ids))
+        for _ in range(REFRESH_ATTEMPTS):
+            version, index = self.catalog.current(tenant)
+            ids: list[str] = []
+            events: list[ProgressEvent] = []
+            for statement in self._statements_naming(tenant, wanted):
+                ids.append(statement.statement_id)
+                events.extend(micro_events_of(statement_events(json.loads(statement.body), index)))
+            if self.store.replace_micro_events(tenant, ids, events, version=version):
+                return len(ids)
+            self.catalog.invalidate(tenant)  # a training changed meanwhile: again with the new trainings
+        raise StorageUnavailableError("the trainings kept changing while microlearning was recomputed; retry")
+
+    def rebuild_micro(self, tenant: str, *, progress: Progress | None = None) -> tuple[int, int]:
+        """Recompute every microlearning event of the tenant from its statements (a full read of them: for
+        ``lrs progress rebuild``, never for a report); (statements read, events stored)."""
+        for _ in range(REFRESH_ATTEMPTS):
+            version, index = self.catalog.current(tenant)
+            self.store.clear_micro_events(tenant)
+            read = stored = 0
+            after: str | None = None
+            while True:
+                page = self.store.query_statements(
+                    tenant, StatementQuery(ascending=True, limit=self.page_size, after=after)
+                )
+                ids = [statement.statement_id for statement in page.statements]
+                events = [
+                    event
+                    for statement in page.statements
+                    for event in micro_events_of(statement_events(json.loads(statement.body), index))
+                ]
+                if not self.store.replace_micro_events(tenant, ids, events, version=version):
+                    break
+                read, stored = read + len(ids), stored + len(events)
+                if progress is not None:
+                    progress(read)
+                if page.next_after is None:
+                    return read, stored
+                after = page.next_after
+            self.catalog.invalidate(tenant)
+        raise StorageUnavailableError("the trainings kept changing while microlearning was rebuilt; retry")
 
     # rebuilding -------------------------------------------------------------------------------------------
     def rebuild_training(
@@ -128,8 +192,12 @@ class ProgressService:
 
     def _statements_about(self, tenant: str, training: Training) -> Iterator[StoredStatement]:
         """Every live statement naming one of the training's activities (object or context), once each."""
+        return self._statements_naming(tenant, sorted(training.activity_ids()))
+
+    def _statements_naming(self, tenant: str, activity_ids: Sequence[str]) -> Iterator[StoredStatement]:
+        """Every live statement naming one of these activities (object or context), once each."""
         seen: set[str] = set()
-        for activity_id in sorted(training.activity_ids()):
+        for activity_id in activity_ids:
             after: str | None = None
             while True:
                 page = self.store.query_statements(

@@ -17,6 +17,8 @@ Mixed into :class:`lrs.storage.mongo.MongoStore`.
   no row (a fold over repeated events gives the same row) and goes with the statement's other events.
 * ``progress_rows``: one document per ``(tenant, training, learner)`` (unique index), the row as JSON text plus
   ``status`` and ``last_activity_us``, each indexed for filters.
+* ``micro_events``: one document per microlearning statement (``tenant``, ``statement_id``, ``learner``,
+  ``at_us``, ``event``), indexed by statement (voiding), by time and by learner and time (the reports).
 
 Events and rows are written in the statement batch's unit of work (``MongoStore._write_batch`` calls
 :meth:`MongoProgress._maintain_progress`), with undo actions when there is no transaction.  A rebuild
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 
-from lrs.progress.events import ProgressEvent
+from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.projection import (
     Pair,
     TrainingCache,
@@ -44,6 +46,7 @@ from lrs.progress.projection import (
 from lrs.progress.training import Training
 from lrs.storage.mongo_common import ensure_collections, translate_errors
 from lrs.storage.port import (
+    MicroEventQuery,
     ProgressRowQuery,
     ProgressRowRecord,
     ProgressVersionChanged,
@@ -59,6 +62,7 @@ T = TypeVar("T")
 TRAININGS = "trainings"
 EVENTS = "progress_events"
 ROWS = "progress_rows"
+MICRO = "micro_events"
 PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (TRAININGS, [("tenant", ASCENDING), ("training_id", ASCENDING)], {"unique": True}),
     (EVENTS, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {}),
@@ -66,6 +70,9 @@ PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] 
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {"unique": True}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("status", ASCENDING), ("learner", ASCENDING)], {}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("last_activity_us", ASCENDING)], {}),
+    (MICRO, [("tenant", ASCENDING), ("statement_id", ASCENDING)], {}),
+    (MICRO, [("tenant", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
+    (MICRO, [("tenant", ASCENDING), ("learner", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
 )
 _ROW_FIELDS = {"_id": 0, "training": 1, "learner": 1, "status": 1, "last_activity_us": 1, "row": 1}
 _TRAINING_FIELDS = {"_id": 0, "training_id": 1, "body": 1, "version": 1, "built_version": 1}
@@ -113,7 +120,7 @@ class MongoProgress:
     _progress_trainings: TrainingCache | None = None
 
     def _init_progress(self) -> None:
-        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS))
+        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS, MICRO))
         for collection, keys, options in PROGRESS_INDEXES:
             self._db[collection].create_index(keys, **options)
 
@@ -217,7 +224,14 @@ class MongoProgress:
             return
         events_collection = self._db[EVENTS]
         affected: set[Pair] = set()
-        events = batch_events(with_events, stored_us, voided)
+        micro: list[ProgressEvent] = []
+        events: list[ProgressEvent] = []
+        for event in batch_events(with_events, stored_us, voided):
+            (micro if event.training == STANDALONE else events).append(event)
+        if micro:
+            micro_docs = [_micro_doc(tenant, event) for event in micro]
+            unit.on_rollback(partial(self._db[MICRO].delete_many, {"_id": {"$in": [d["_id"] for d in micro_docs]}}))
+            self._db[MICRO].insert_many(micro_docs, ordered=False, session=unit.session)
         if events:
             docs = [_event_doc(tenant, version or 0, event) for event in events]
             unit.on_rollback(partial(events_collection.delete_many, {"_id": {"$in": [doc["_id"] for doc in docs]}}))
@@ -231,6 +245,12 @@ class MongoProgress:
                 events_collection.delete_many({"_id": {"$in": [doc["_id"] for doc in found]}}, session=unit.session)
                 unit.on_rollback(partial(events_collection.insert_many, found, ordered=False))
                 affected.update((str(doc["training"]), str(doc["learner"])) for doc in found)
+            gone = self._find(
+                self._db[MICRO], {"tenant": tenant, "statement_id": {"$in": targets}}, session=unit.session
+            )
+            if gone:
+                self._db[MICRO].delete_many({"_id": {"$in": [doc["_id"] for doc in gone]}}, session=unit.session)
+                unit.on_rollback(partial(self._db[MICRO].insert_many, gone, ordered=False))
         self._refold_progress(unit, tenant, affected)
 
     def _participant_events(
@@ -330,6 +350,65 @@ class MongoProgress:
             replaced: bool = self._atomic(work)
         return replaced
 
+    # microlearning -------------------------------------------------------------------------------------
+    def replace_micro_events(
+        self, tenant: str, statement_ids: Sequence[str], events: Sequence[ProgressEvent], *, version: int
+    ) -> bool:
+        def work(unit: _Unit) -> bool:  # idempotent, no undo: a failed one is run again
+            session = unit.session
+            clock = self._find_one(self._meta, {"_id": f"clock:{tenant}"}, {"progress_version": 1}, session=session)
+            if int((clock or {}).get("progress_version", 0)) != version:
+                return False
+            collection = self._db[MICRO]
+            for chunk in _chunks(sorted(set(statement_ids))):
+                collection.delete_many({"tenant": tenant, "statement_id": {"$in": list(chunk)}}, session=session)
+            voided: set[str] = set()
+            for chunk in _chunks(sorted({event.statement_id for event in events})):
+                voided.update(
+                    str(doc["statement_id"])
+                    for doc in self._find(
+                        self._statements,
+                        {"tenant": tenant, "voided": True, "statement_id": {"$in": list(chunk)}},
+                        {"statement_id": 1},
+                        session=session,
+                    )
+                )
+            docs = [_micro_doc(tenant, event) for event in events if event.statement_id not in voided]
+            for part in _chunks(docs):
+                collection.insert_many(list(part), ordered=False, session=session)
+            return True
+
+        with translate_errors("replace_micro_events"):
+            replaced: bool = self._atomic(work)
+        return replaced
+
+    def clear_micro_events(self, tenant: str) -> None:
+        with translate_errors("clear_micro_events"):
+            self._db[MICRO].delete_many({"tenant": tenant})
+
+    def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
+        conditions: list[dict[str, Any]] = [
+            {"tenant": tenant, "at_us": {"$gte": query.since_us, "$lt": query.before_us}}
+        ]
+        if query.learner is not None:
+            conditions.append({"learner": query.learner})
+        if query.after is not None:
+            at_us, statement_id = query.after
+            conditions.append(
+                {"$or": [{"at_us": {"$gt": at_us}}, {"at_us": at_us, "statement_id": {"$gt": statement_id}}]}
+            )
+        if query.limit <= 0:
+            return []
+        with translate_errors("list_micro_events"):
+            docs = self._find(
+                self._db[MICRO],
+                {"$and": conditions},
+                {"_id": 0, "event": 1},
+                sort=[("at_us", ASCENDING), ("statement_id", ASCENDING)],
+                limit=query.limit,
+            )
+        return [ProgressEvent.from_record(doc["event"]) for doc in docs]
+
     # reads ---------------------------------------------------------------------------------------------
     def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:
         flt: dict[str, Any] = {"tenant": tenant, "training": training_id}
@@ -369,6 +448,17 @@ def _event_doc(tenant: str, version: int, event: ProgressEvent) -> dict[str, Any
         "learner": event.learner,
         "statement_id": event.statement_id,
         "version": version,
+        "event": event.to_record(),
+    }
+
+
+def _micro_doc(tenant: str, event: ProgressEvent) -> dict[str, Any]:
+    return {
+        "_id": ObjectId(),
+        "tenant": tenant,
+        "statement_id": event.statement_id,
+        "learner": event.learner,
+        "at_us": event.at_us,
         "event": event.to_record(),
     }
 

@@ -53,8 +53,8 @@ class StatementRecord:
     # The sender holds the ``define`` scope.  Without it, ``activity_definitions`` only create canonical
     # definitions the tenant does not have yet (lrs.definitions.apply_definitions); the body is unchanged.
     define: bool = True
-    # Progress events of this statement about the tenant's trainings (lrs.progress.projection.training_events);
-    # the adapter stores them unless the statement is stored already voided (see "progress projection" below).
+    # Progress events of this statement about the tenant's trainings, or its standalone (microlearning) event
+    # (lrs.progress.projection.statement_events); the adapter stores them unless the statement is stored already voided (see "progress projection" below).
     progress_events: tuple[ProgressEvent, ...] = ()
 
 
@@ -214,6 +214,19 @@ class ProgressRowQuery:
     limit: int = 1000
 
 
+@dataclass(frozen=True)
+class MicroEventQuery:
+    """Microlearning events of one tenant with ``since_us <= at_us < before_us``, of one learner (IFI key) when
+    ``learner`` is given, ordered by ``(at_us, statement_id)``; ``after`` is the ``(at_us, statement_id)`` of the
+    previous page's last event (exclusive)."""
+
+    since_us: int
+    before_us: int
+    learner: str | None = None
+    after: tuple[int, str] | None = None
+    limit: int = 1000
+
+
 class Store(Protocol):
     """The storage port."""
 
@@ -277,7 +290,8 @@ class Store(Protocol):
 
         The progress projection is maintained in the same unit: the records' ``progress_events`` are stored
         (not those of a record stored already voided; a record without a client timestamp gets ``stored`` as
-        the events' time), the events of statements a voiding record voids are deleted, and the rows of every
+        the events' time; standalone events, ``training == ""``, as microlearning events), the events of
+        statements a voiding record voids are deleted (microlearning ones too), and the rows of every
         participant concerned are refolded (``lrs.progress.projection.refold_pairs``).  ``progress_version`` is
         the trainings version the events were computed with (stored with them): when it is no longer the
         tenant's, :class:`ProgressVersionChanged` is raised and nothing is written (None: no check, version 0).
@@ -369,3 +383,16 @@ class Store(Protocol):
 
     def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
         """The stored events of one participant in one training (any order)."""
+
+    def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
+        """One indexed range read of the tenant's microlearning events (see :class:`MicroEventQuery`)."""
+
+    def replace_micro_events(
+        self, tenant: str, statement_ids: Sequence[str], events: Sequence[ProgressEvent], *, version: int
+    ) -> bool:
+        """Atomically: delete the microlearning events of ``statement_ids``, then store ``events`` (standalone
+        events of those statements computed with the trainings of ``version``), except those of statements voided
+        meanwhile.  False, nothing written, when the tenant's trainings version is no longer ``version``."""
+
+    def clear_micro_events(self, tenant: str) -> None:
+        """Delete every microlearning event of the tenant (a full rebuild stores them again)."""

@@ -12,6 +12,8 @@ Mixed into :class:`lrs.storage.sqlite.SQLiteStore`, whose connection helpers it 
   primary key (its actor is the learner), so there is no second index to update on every insert.
 * ``progress_rows``: one row per ``(tenant, training, learner)`` (the primary key: one training's rows are one
   range, paged by learner), the row as JSON plus ``status`` and ``last_activity_us``, each indexed for filters.
+* ``micro_events``: one row per ``(tenant, statement_id)`` (the primary key: voiding deletes by it), the
+  standalone event's fields as columns, indexed by time and by learner and time for the learning-hours reads.
 
 Events and rows are written in the transaction that writes the statements (``_check_progress_version`` and
 ``_maintain_progress`` are called from ``insert_statements``).
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from lrs.progress.events import ProgressEvent
+from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.projection import (
     Pair,
     TrainingCache,
@@ -36,6 +38,7 @@ from lrs.progress.projection import (
 )
 from lrs.progress.training import Training
 from lrs.storage.port import (
+    MicroEventQuery,
     ProgressRowQuery,
     ProgressRowRecord,
     ProgressVersionChanged,
@@ -59,6 +62,12 @@ CREATE TABLE IF NOT EXISTS progress_rows (
     PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS progress_rows_by_status ON progress_rows (tenant, training, status, learner);
 CREATE INDEX IF NOT EXISTS progress_rows_by_activity ON progress_rows (tenant, training, last_activity_us);
+CREATE TABLE IF NOT EXISTS micro_events (
+    tenant TEXT NOT NULL, statement_id TEXT NOT NULL, learner TEXT NOT NULL, activity TEXT NOT NULL,
+    direct INTEGER NOT NULL, verb TEXT NOT NULL, at_us INTEGER NOT NULL, scaled REAL, duration_ms INTEGER,
+    session TEXT, PRIMARY KEY (tenant, statement_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS micro_events_by_time ON micro_events (tenant, at_us, statement_id);
+CREATE INDEX IF NOT EXISTS micro_events_by_learner ON micro_events (tenant, learner, at_us, statement_id);
 """
 
 _ROW_COLUMNS = "training, learner, status, last_activity_us, row"
@@ -66,6 +75,11 @@ _EVENT_COLUMNS = "statement_id, training, learner, activity, direct, verb, at_us
 _INSERT_EVENTS = (
     f"INSERT OR REPLACE INTO progress_events (tenant, version, {_EVENT_COLUMNS})"  # noqa: S608
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MICRO_COLUMNS = "statement_id, learner, activity, direct, verb, at_us, scaled, duration_ms, session"
+_INSERT_MICRO = (
+    f"INSERT OR REPLACE INTO micro_events (tenant, {_MICRO_COLUMNS})"  # noqa: S608
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CHUNK = 500
 
@@ -79,21 +93,13 @@ def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
+def _fields(e: ProgressEvent) -> tuple[Any, ...]:
+    """The columns after ``statement_id`` (and ``training``) of an event row."""
+    return (e.learner, e.activity, int(e.direct), e.verb, e.at_us, e.scaled, e.duration_ms, e.session)
+
+
 def _event_row(tenant: str, version: int, e: ProgressEvent) -> tuple[Any, ...]:
-    return (
-        tenant,
-        version,
-        e.statement_id,
-        e.training,
-        e.learner,
-        e.activity,
-        int(e.direct),
-        e.verb,
-        e.at_us,
-        e.scaled,
-        e.duration_ms,
-        e.session,
-    )
+    return (tenant, version, e.statement_id, e.training, *_fields(e))
 
 
 def _event(row: Sequence[Any]) -> ProgressEvent:
@@ -101,6 +107,18 @@ def _event(row: Sequence[Any]) -> ProgressEvent:
     statement_id, training, learner, activity, direct, verb, at_us, scaled, duration_ms, session = row
     return ProgressEvent(
         statement_id, training, learner, activity, bool(direct), verb, at_us, scaled, duration_ms, session
+    )
+
+
+def _micro_row(tenant: str, e: ProgressEvent) -> tuple[Any, ...]:
+    return (tenant, e.statement_id, *_fields(e))
+
+
+def _micro(row: Sequence[Any]) -> ProgressEvent:
+    """A microlearning event from the columns of ``_MICRO_COLUMNS``."""
+    statement_id, learner, activity, direct, verb, at_us, scaled, duration_ms, session = row
+    return ProgressEvent(
+        statement_id, STANDALONE, learner, activity, bool(direct), verb, at_us, scaled, duration_ms, session
     )
 
 
@@ -221,8 +239,27 @@ class SQLiteProgress:
         targets = voiding_targets(records)
         if not with_events and not targets:
             return
+        voided = self._voided_among(conn, tenant, [record.statement_id for record in with_events])
+        affected: set[Pair] = set()
+        micro: list[ProgressEvent] = []
+        events: list[ProgressEvent] = []
+        for event in batch_events(with_events, stored_us, voided):
+            (micro if event.training == STANDALONE else events).append(event)
+        if events:
+            conn.executemany(_INSERT_EVENTS, [_event_row(tenant, version or 0, event) for event in events])
+            affected.update((event.training, event.learner) for event in events)
+        if micro:
+            conn.executemany(_INSERT_MICRO, [_micro_row(tenant, event) for event in micro])
+        if targets:
+            affected.update(self._delete_events_of(conn, tenant, targets))
+            self._delete_micro(conn, tenant, targets)
+        self._refold(conn, tenant, affected)
+
+    @staticmethod
+    def _voided_among(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[str]:
+        """Those of the statements that are stored voided."""
         voided: set[str] = set()
-        for chunk in _chunks([record.statement_id for record in with_events]):
+        for chunk in _chunks(statement_ids):
             voided.update(
                 row[0]
                 for row in conn.execute(
@@ -231,14 +268,15 @@ class SQLiteProgress:
                     (tenant, *chunk),
                 )
             )
-        affected: set[Pair] = set()
-        events = batch_events(with_events, stored_us, voided)
-        if events:
-            conn.executemany(_INSERT_EVENTS, [_event_row(tenant, version or 0, event) for event in events])
-            affected.update((event.training, event.learner) for event in events)
-        if targets:
-            affected.update(self._delete_events_of(conn, tenant, targets))
-        self._refold(conn, tenant, affected)
+        return voided
+
+    @staticmethod
+    def _delete_micro(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> None:
+        for chunk in _chunks(statement_ids):
+            conn.execute(
+                f"DELETE FROM micro_events WHERE tenant = ? AND statement_id IN ({_marks(chunk)})",  # noqa: S608
+                (tenant, *chunk),
+            )
 
     @staticmethod
     def _delete_events_of(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[Pair]:
@@ -340,6 +378,42 @@ class SQLiteProgress:
                 (version, tenant, training_id),
             )
         return True
+
+    # microlearning -------------------------------------------------------------------------------------
+    def replace_micro_events(
+        self, tenant: str, statement_ids: Sequence[str], events: Sequence[ProgressEvent], *, version: int
+    ) -> bool:
+        with self._guard(), self._write() as conn:
+            if self._version(conn, tenant) != version:
+                return False
+            self._delete_micro(conn, tenant, sorted(set(statement_ids)))
+            voided = self._voided_among(conn, tenant, sorted({event.statement_id for event in events}))
+            conn.executemany(
+                _INSERT_MICRO,
+                [_micro_row(tenant, event) for event in events if event.statement_id not in voided],
+            )
+        return True
+
+    def clear_micro_events(self, tenant: str) -> None:
+        with self._guard(), self._write() as conn:
+            conn.execute("DELETE FROM micro_events WHERE tenant = ?", (tenant,))
+
+    def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
+        where = ["tenant = ?", "at_us >= ?", "at_us < ?"]
+        params: list[Any] = [tenant, query.since_us, query.before_us]
+        if query.learner is not None:
+            where.append("learner = ?")
+            params.append(query.learner)
+        if query.after is not None:
+            where.append("(at_us > ? OR (at_us = ? AND statement_id > ?))")
+            params.extend((query.after[0], query.after[0], query.after[1]))
+        sql = (
+            f"SELECT {_MICRO_COLUMNS} FROM micro_events WHERE {' AND '.join(where)}"  # noqa: S608
+            " ORDER BY at_us, statement_id LIMIT ?"
+        )
+        with self._guard():
+            rows = self._conn().execute(sql, (*params, max(query.limit, 0))).fetchall()
+        return [_micro(row) for row in rows]
 
     # reads ---------------------------------------------------------------------------------------------
     def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:

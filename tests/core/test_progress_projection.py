@@ -10,10 +10,12 @@ from lrs.progress.events import TrainingIndex, events_for_statement
 from lrs.progress.projection import (
     TrainingCache,
     batch_events,
+    micro_events_of,
     refold,
     refold_pairs,
     row_from_text,
     row_to_text,
+    statement_events,
     training_events,
     training_from_text,
     training_text,
@@ -24,7 +26,7 @@ from lrs.progress.service import TrainingCatalog
 from lrs.statements import prepare, with_progress
 from lrs.storage.port import StoredTraining
 from tests.factories import voiding
-from tests.progress_data import SSO_HOMEPAGE, START, latsar_body, pim_body, sso_agent, statement
+from tests.progress_data import SSO_HOMEPAGE, START, generate, latsar_body, pim_body, sso_agent, statement
 from validators.training import parse_training
 
 AUTHORITY = {"objectType": "Agent", "name": "lms", "mbox": "mailto:lms@example.gov"}
@@ -77,6 +79,24 @@ def test_training_events_leave_out_microlearning_and_cost_nothing_without_traini
     assert events_for_statement(micro, TrainingIndex([LATSAR]))  # a standalone event exists ...
     assert training_events(micro, TrainingIndex([LATSAR])) == ()  # ... but is not kept by the projection
     assert training_events(statement(ANI, "completed", MATERI, START), TrainingIndex([])) == ()
+
+
+@pytest.mark.parametrize("trainings", ["none", "latsar", "both"])
+def test_statement_events_are_exactly_the_events_of_a_statement(trainings: str) -> None:
+    """The fast path (no training named, no time carried: nothing computed) changes no statement's events."""
+    data = generate(seed=4, learners=4, micro_per_learner=6)
+    index = TrainingIndex({"none": [], "latsar": [LATSAR], "both": [LATSAR, PIM]}[trainings])
+    kinds = set()
+    for body in data.statements:
+        want = tuple(events_for_statement(body, index))
+        assert statement_events(body, index) == want
+        kinds.add("micro" if want and want[0].training == "" else "training" if want else "none")
+    assert kinds == ({"micro", "none"} if trainings == "none" else {"micro", "training", "none"})
+    untimed = statement(ANI, "experienced", "https://kb.example.go.id/a", START)
+    assert statement_events(untimed, index) == ()
+    timed = {**untimed, "result": {"duration": "PT1M"}}
+    assert [(e.training, e.duration_ms) for e in statement_events(timed, index)] == [("", 60_000)]
+    assert micro_events_of(statement_events(timed, index)) == list(statement_events(timed, index))
 
 
 def _record(body: dict[str, Any]) -> Any:

@@ -9,9 +9,11 @@ import pytest
 
 from api.cli import main
 from lrs.cursor import CursorCodec
+from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.rules import progress_rows
 from lrs.progress.service import ProgressService
 from lrs.statements import StatementService
+from lrs.storage.port import MicroEventQuery
 from lrs.storage.sqlite import SQLiteStore
 from tests.progress_data import generate, live_events
 
@@ -38,9 +40,15 @@ def test_rebuild_restores_a_damaged_projection(data_dir: Path, capsys: pytest.Ca
         t.id: progress_rows(t, live_events(data.statements, data.trainings, voided=data.voided)) for t in data.trainings
     }
     assert {t.id: progress.rows("bkn", t.id) for t in data.trainings} == want
+    micro_want = sorted_micro(live_events(data.statements, data.trainings, voided=data.voided))
+    assert len(micro_want) > 3 and micro_events(store, "bkn") == micro_want
     with sqlite3.connect(data_dir / "lrs.sqlite3") as conn:  # lose part of the projection
         conn.execute("DELETE FROM progress_rows WHERE training = 'latsar'")
         conn.execute("DELETE FROM progress_events WHERE training = 'pim'")
+        conn.execute("DELETE FROM micro_events WHERE statement_id < '8'")
+        conn.execute(  # and a stale one
+            "INSERT INTO micro_events VALUES ('bkn', 'stale', 'mbox:mailto:x@y', 'https://x', 1, 'x', 5, NULL, 60000, NULL)"
+        )
     assert progress.rows("bkn", "latsar") == []
     capsys.readouterr()
 
@@ -49,10 +57,22 @@ def test_rebuild_restores_a_damaged_projection(data_dir: Path, capsys: pytest.Ca
     assert "bkn/latsar: rebuilt" in out and "bkn/pim: rebuilt" in out
     assert "statements read" in err
     assert {t.id: progress.rows("bkn", t.id) for t in data.trainings} == want
+    assert "bkn/microlearning: rebuilt" in out and micro_events(store, "bkn") == micro_want
 
     assert main(["progress", "rebuild"]) == 0  # every tenant; running it again changes nothing
     assert {t.id: progress.rows("bkn", t.id) for t in data.trainings} == want
-    assert "lan/" not in capsys.readouterr().out  # a tenant without trainings has nothing to rebuild
+    assert micro_events(store, "bkn") == micro_want
+    out = capsys.readouterr().out
+    assert "lan/microlearning: rebuilt: 0 statements, 0 events" in out
+    assert "lan/latsar" not in out  # a tenant without trainings has no training to rebuild
+
+
+def micro_events(store: SQLiteStore, tenant: str) -> list[ProgressEvent]:
+    return store.list_micro_events(tenant, MicroEventQuery(0, 2**62, limit=100_000))
+
+
+def sorted_micro(events: list[ProgressEvent]) -> list[ProgressEvent]:
+    return sorted((e for e in events if e.training == STANDALONE), key=lambda e: (e.at_us, e.statement_id))
 
 
 def test_rebuild_of_an_unknown_tenant_fails_cleanly(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from lrs.progress.projection import row_from_text, training_events, training_tex
 from lrs.progress.rules import Status
 from lrs.progress.training import Training
 from lrs.statements import prepare, with_progress
-from lrs.storage.port import ProgressRowQuery, ProgressVersionChanged, StatementRecord, Store
+from lrs.storage.port import MicroEventQuery, ProgressRowQuery, ProgressVersionChanged, StatementRecord, Store
 from tests.factories import voiding
 from tests.progress_data import SSO_HOMEPAGE, START, latsar_body, pim_body, sso_agent, statement
 from validators.training import parse_training
@@ -308,3 +308,76 @@ def test_rows_without_activity_count_as_inactive(store: Store) -> None:
     inactive = rows(store, "acme", "pim", inactive_since_us=0)
     assert list(inactive) == [BUDI_KEY] and inactive[BUDI_KEY].last_activity_us is None
     assert list(rows(store, "acme", "pim", statuses=("not_started",))) == [BUDI_KEY]
+
+
+# microlearning -----------------------------------------------------------------------------------------------
+ARTICLE, CLIP = "https://kb.example.go.id/article/1", "https://kb.example.go.id/clip/2"
+
+
+def micro(store: Store, tenant: str = "acme", **query: Any) -> list[tuple[str, str, int]]:
+    """(statement id, activity, at_us) of the tenant's microlearning events in the query's order."""
+    query = {"since_us": 0, "before_us": 2**62, **query}
+    return [(e.statement_id, e.activity, e.at_us) for e in store.list_micro_events(tenant, MicroEventQuery(**query))]
+
+
+def read(who: dict[str, Any], activity: str, minute: int, **kw: Any) -> dict[str, Any]:
+    return statement(who, "experienced", activity, START + timedelta(minutes=minute), **kw)
+
+
+def test_statements_about_no_training_with_time_are_kept_as_microlearning(store: Store) -> None:
+    put(store, "acme", LATSAR)
+    timed = read(ANI, ARTICLE, 0, result={"duration": "PT5M"})
+    session = read(BUDI, CLIP, 1, session="s-1")
+    untimed = read(ANI, ARTICLE, 2)  # no duration, no session: can never earn time
+    about_training = completed(ANI, MATERI, 3, result={"duration": "PT5M"})
+    write(store, "acme", [timed, session, untimed, about_training], LATSAR)
+    assert [row[:2] for row in micro(store)] == [(timed["id"], ARTICLE), (session["id"], CLIP)]
+    (event,) = store.list_micro_events("acme", MicroEventQuery(0, 2**62, learner=ANI_KEY))
+    assert (event.training, event.learner, event.duration_ms, event.verb) == ("", ANI_KEY, 300_000, "experienced")
+    assert micro(store, "other") == []
+    no_trainings = read(ANI, ARTICLE, 4, result={"duration": "PT1M"})
+    write(store, "plain", [no_trainings, completed(ANI, MATERI, 5, result={"duration": "PT1M"})])
+    assert [row[1] for row in micro(store, "plain")] == [ARTICLE, MATERI]  # no trainings: all microlearning
+
+
+def test_microlearning_events_are_read_by_time_and_paged(store: Store) -> None:
+    bodies = [read(ANI if n % 2 else BUDI, ARTICLE, n, result={"duration": "PT1M"}) for n in range(7)]
+    write(store, "acme", bodies)
+    every = micro(store)
+    assert [row[2] for row in every] == sorted(row[2] for row in every) and len(every) == 7
+    window = micro(store, since_us=every[2][2], before_us=every[5][2])
+    assert window == every[2:5]
+    first = store.list_micro_events("acme", MicroEventQuery(0, 2**62, limit=3))
+    rest = micro(store, after=(first[-1].at_us, first[-1].statement_id))
+    assert [e.statement_id for e in first] + [row[0] for row in rest] == [row[0] for row in every]
+    assert [row[0] for row in micro(store, learner=ANI_KEY)] == [b["id"] for b in bodies[1::2]]
+
+
+def test_voiding_removes_microlearning_in_either_order(store: Store) -> None:
+    first, second, third = (read(ANI, ARTICLE, n, result={"duration": "PT2M"}) for n in range(3))
+    write(store, "acme", [first, second])
+    write(store, "acme", [voiding(first["id"])])
+    assert [row[0] for row in micro(store)] == [second["id"]]
+    write(store, "acme", [voiding(third["id"])])
+    write(store, "acme", [third])  # stored already voided: never microlearning
+    write(store, "acme", [read(ANI, CLIP, 9, result={"duration": "PT1M"}), voiding(second["id"])])
+    assert [row[1] for row in micro(store)] == [CLIP]
+
+
+def test_replace_micro_events_checks_the_version_and_skips_voided_statements(store: Store) -> None:
+    live, gone = read(ANI, ARTICLE, 0, result={"duration": "PT3M"}), read(ANI, CLIP, 1, result={"duration": "PT3M"})
+    write(store, "acme", [live, gone])
+    write(store, "acme", [voiding(gone["id"])])
+    version = put(store, "acme", replace(LATSAR, course=ARTICLE))  # the article is a training's course now
+    events = [replace(e, activity=CLIP) for e in store.list_micro_events("acme", MicroEventQuery(0, 2**62))]
+    assert not store.replace_micro_events("acme", [live["id"]], [], version=version - 1)
+    assert [row[0] for row in micro(store)] == [live["id"]]  # refused: nothing written
+    assert store.replace_micro_events("acme", [live["id"]], [], version=version)
+    assert micro(store) == []
+    voided_event = replace(events[0], statement_id=gone["id"])
+    assert store.replace_micro_events("acme", [live["id"], gone["id"]], [*events, voided_event], version=version)
+    assert [row[:2] for row in micro(store)] == [(live["id"], CLIP)]  # the voided statement's event is dropped
+    store.clear_micro_events("other")
+    assert len(micro(store)) == 1
+    store.clear_micro_events("acme")
+    assert micro(store) == []

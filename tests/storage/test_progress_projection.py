@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from lrs.cursor import CursorCodec
-from lrs.progress.events import voided_target
+from lrs.progress.events import STANDALONE, ProgressEvent, voided_target
 from lrs.progress.rules import ProgressRow, progress_rows
 from lrs.progress.service import ProgressService
+from lrs.progress.training import Training
 from lrs.statements import StatementService
-from lrs.storage.port import ProgressRowQuery, Store
+from lrs.storage.port import MicroEventQuery, ProgressRowQuery, Store
 from tests.progress_data import Dataset, generate, live_events
 
 AUTHORITY = {"objectType": "Agent", "name": "lms", "mbox": "mailto:lms@example.gov"}
@@ -36,6 +37,24 @@ def data() -> Dataset:
 def expected(data: Dataset) -> dict[str, list[ProgressRow]]:
     events = live_events(data.statements, data.trainings, voided=data.voided)
     return {training.id: progress_rows(training, events) for training in data.trainings}
+
+
+def expected_micro(data: Dataset, trainings: list[Training] | None = None) -> list[ProgressEvent]:
+    """The standalone events of the live statements with these trainings (default: the data set's), as read."""
+    events = live_events(data.statements, data.trainings if trainings is None else trainings, voided=data.voided)
+    return sorted((e for e in events if e.training == STANDALONE), key=lambda e: (e.at_us, e.statement_id))
+
+
+def read_micro(store: Store) -> list[ProgressEvent]:
+    """Every microlearning event of the tenant, read page by page (pages of 4)."""
+    found: list[ProgressEvent] = []
+    after = None
+    while True:
+        page = store.list_micro_events(TENANT, MicroEventQuery(0, 2**62, after=after, limit=4))
+        found.extend(page)
+        if len(page) < 4:
+            return found
+        after = (page[-1].at_us, page[-1].statement_id)
 
 
 def voiding_first(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -86,21 +105,27 @@ def test_incremental_equals_rebuilt(store: Store, data: Dataset, order: str, siz
     want = expected(data)
     assert sum(len(rows) for rows in want.values()) > 10  # the data set is not trivial
     assert read_rows(progress, data) == want
+    micro = expected_micro(data)
+    assert len(micro) > 5 and read_micro(store) == micro
     reports = progress.rebuild_tenant(TENANT)
     assert [report.replaced for report in reports] == [True, True]
     assert read_rows(progress, data) == want
+    assert progress.rebuild_micro(TENANT)[1] == len(micro)
+    assert read_micro(store) == micro
 
 
 def test_trainings_put_after_the_statements_give_the_same_rows(store: Store, data: Dataset) -> None:
     statements, progress = services(store)
     ingest(statements, data.statements, 50)
     assert read_rows(progress, data) == {training.id: [] for training in data.trainings}
+    assert read_micro(store) == expected_micro(data, [])  # without trainings, all of it is microlearning
     for training in data.trainings:
         reads: list[int] = []
         report = progress.put_training(TENANT, training, progress=reads.append)
         assert report.replaced and report.statements > 7 and report.rows > 0
         assert reads == sorted(reads) and reads[-1] == report.statements  # pages of 7: several counts
     assert read_rows(progress, data) == expected(data)
+    assert read_micro(store) == expected_micro(data)
 
 
 def test_a_training_put_in_the_middle_of_the_ingest(store: Store, data: Dataset) -> None:
@@ -111,6 +136,7 @@ def test_a_training_put_in_the_middle_of_the_ingest(store: Store, data: Dataset)
     progress.put_training(TENANT, data.trainings[1])
     ingest(statements, data.statements[half:], 20)
     assert read_rows(progress, data) == expected(data)
+    assert read_micro(store) == expected_micro(data)
 
 
 def test_a_training_put_through_another_worker_takes_effect_at_once(store: Store, data: Dataset) -> None:
@@ -121,6 +147,7 @@ def test_a_training_put_through_another_worker_takes_effect_at_once(store: Store
         progress_b.put_training(TENANT, training)
     ingest(worker_a, data.statements[1:], 30)  # refused once as stale, reloaded, retried
     assert read_rows(progress_b, data) == expected(data)
+    assert read_micro(store) == expected_micro(data)
 
 
 def test_changing_a_training_recomputes_its_rows(store: Store, data: Dataset) -> None:
@@ -133,8 +160,15 @@ def test_changing_a_training_recomputes_its_rows(store: Store, data: Dataset) ->
     events = live_events(data.statements, [without_passing], voided=data.voided)
     assert progress.rows(TENANT, latsar.id) == progress_rows(without_passing, events)
     assert progress.get_training(TENANT, latsar.id) == without_passing
+    assert read_micro(store) == expected_micro(data, [without_passing])
+    # another course IRI, without the first module: that module's statements concern no training any more
+    fewer = replace(without_passing, course=without_passing.course + "-2", modules=without_passing.modules[1:])
+    assert len(expected_micro(data, [fewer])) > len(expected_micro(data, [without_passing]))
+    progress.put_training(TENANT, fewer)
+    assert read_micro(store) == expected_micro(data, [fewer])
     assert progress.delete_training(TENANT, latsar.id)
     assert progress.rows(TENANT, latsar.id) == []
+    assert read_micro(store) == expected_micro(data, [])
     statements.store_statements(TENANT, data.statements[:3], authority=AUTHORITY)  # already stored: no change
     assert progress.list_trainings(TENANT) == []
 
