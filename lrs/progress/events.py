@@ -26,16 +26,18 @@ The learner is the actor's IFI key (:func:`lrs.agents.ifi_key`); the time is the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeGuard
 
 from lrs.agents import ifi_key
-from lrs.progress.durations import duration_ms
+from lrs.progress.durations import MAX_MS, duration_ms
 from lrs.progress.training import Training
 from lrs.progress.verbs import verb_token
 from lrs.statement_fields import is_voiding, statement_ref_target
-from lrs.timeutil import parse_instant_us
+from lrs.timeutil import parse_instant_us, to_us
 
 SESSION_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 STANDALONE = ""  # the ``training`` of microlearning events
@@ -55,6 +57,15 @@ _FIELDS = (
     ("duration_ms", "du"),
     ("session", "se"),
 )
+
+
+# Hot path (every statement of a tenant with trainings or carrying time): a ``dict`` is checked first, so a parsed
+# statement never pays for the ``Mapping`` ABC check; any other Mapping still counts.
+_MAPS = (dict, Mapping)
+_ACCOUNT_KEYS: dict[tuple[str, str], str | None] = {}  # (homePage, name) -> ifi_key, for account-only actors
+_ACCOUNT_KEYS_MAX = 100_000
+_PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+_CLOCK_DURATION = re.compile(r"PT(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9})(?:\.(\d{1,9}))?S)?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +125,20 @@ def events_for_statement(statement: Mapping[str, Any], index: TrainingIndex) -> 
     if is_voiding(statement):
         return []
     actor = statement.get("actor")
-    learner = ifi_key(actor) if isinstance(actor, Mapping) else None
+    learner = _learner(actor) if isinstance(actor, _MAPS) else None
     obj = statement.get("object")
-    if learner is None or not isinstance(obj, Mapping) or obj.get("objectType", "Activity") != "Activity":
+    if learner is None or not isinstance(obj, _MAPS) or obj.get("objectType", "Activity") != "Activity":
         return []
     object_id = obj.get("id")
     if not isinstance(object_id, str):
         return []
     context = statement.get("context")
-    context = context if isinstance(context, Mapping) else {}
+    context = context if isinstance(context, _MAPS) else {}
     context_ids = _context_activity_ids(context)
     matches = _training_matches(object_id, context_ids, index)
     result = statement.get("result")
-    result = result if isinstance(result, Mapping) else {}
-    duration = duration_ms(result.get("duration"))
+    result = result if isinstance(result, _MAPS) else {}
+    duration = _duration_ms(result.get("duration"))
     session = _session_id(context)
     if not matches:
         if duration is None and session is None:
@@ -137,11 +148,11 @@ def events_for_statement(statement: Mapping[str, Any], index: TrainingIndex) -> 
         matches = {STANDALONE: (unit, unit == object_id)}
     statement_id = str(statement.get("id", "")).lower()
     verb = statement.get("verb")
-    verb_id = verb.get("id") if isinstance(verb, Mapping) else None
+    verb_id = verb.get("id") if isinstance(verb, _MAPS) else None
     token = verb_token(verb_id) if isinstance(verb_id, str) else ""
-    at_us = parse_instant_us(statement.get("timestamp"))
+    at_us = _instant_us(statement.get("timestamp"))
     if at_us is None:
-        at_us = parse_instant_us(statement.get("stored")) or 0
+        at_us = _instant_us(statement.get("stored")) or 0
     scaled = _scaled(result.get("score"))
     return [
         ProgressEvent(
@@ -181,7 +192,7 @@ def _training_matches(
 def _context_activity_ids(context: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The ids of ``parent`` and of ``grouping`` context activities (a single object or a list)."""
     activities = context.get("contextActivities")
-    if not isinstance(activities, Mapping):
+    if not isinstance(activities, _MAPS):
         return [], []
     parent = _ids(activities.get("parent"))
     grouping = _ids(activities.get("grouping"))
@@ -190,12 +201,59 @@ def _context_activity_ids(context: Mapping[str, Any]) -> tuple[list[str], list[s
 
 def _ids(value: object) -> list[str]:
     items = value if isinstance(value, list) else [value] if value is not None else []
-    return [item["id"] for item in items if isinstance(item, Mapping) and isinstance(item.get("id"), str)]
+    return [item["id"] for item in items if isinstance(item, _MAPS) and isinstance(item.get("id"), str)]
+
+
+def _learner(actor: Mapping[str, Any]) -> str | None:
+    """``ifi_key(actor)``; for an actor identified by an account only (SSO learners: most statements), remembered
+    per (homePage, name), since building the key (a JSON array) costs more than the rest of an event."""
+    account = actor.get("account")
+    if (
+        not isinstance(account, _MAPS)
+        or "mbox" in actor
+        or "mbox_sha1sum" in actor
+        or "openid" in actor
+        or not isinstance(account.get("homePage"), str)
+        or not isinstance(account.get("name"), str)
+    ):
+        return ifi_key(actor)
+    cache_key = (account["homePage"], account["name"])
+    if cache_key not in _ACCOUNT_KEYS:
+        if len(_ACCOUNT_KEYS) >= _ACCOUNT_KEYS_MAX:
+            _ACCOUNT_KEYS.clear()
+        _ACCOUNT_KEYS[cache_key] = ifi_key(actor)
+    return _ACCOUNT_KEYS[cache_key]
+
+
+def _instant_us(value: object) -> int | None:
+    """``parse_instant_us``; the form the LRS stores timestamps in (UTC, ``Z``, at most 6 fraction digits) by
+    ``datetime.fromisoformat`` (several times faster), anything else (or a leap second) by the full parser."""
+    if isinstance(value, str) and _PLAIN_UTC.fullmatch(value):
+        try:
+            return to_us(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    return parse_instant_us(value)
+
+
+def _duration_ms(value: object) -> int | None:
+    """``duration_ms``; hours, minutes and seconds with at most 9 digits each (what clients send) by integer
+    arithmetic, which is exact there, anything else by the full parser."""
+    match = _CLOCK_DURATION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return duration_ms(value)
+    hours, minutes, seconds, fraction = match.groups()
+    if hours is None and minutes is None and seconds is None:
+        return None  # "PT": not a duration
+    total = int(hours or 0) * 3_600_000 + int(minutes or 0) * 60_000 + int(seconds or 0) * 1_000
+    if fraction:
+        total += int(fraction) * 1_000 // 10 ** len(fraction)
+    return min(total, MAX_MS)
 
 
 def _session_id(context: Mapping[str, Any]) -> str | None:
     extensions = context.get("extensions")
-    value = extensions.get(SESSION_EXTENSION) if isinstance(extensions, Mapping) else None
+    value = extensions.get(SESSION_EXTENSION) if isinstance(extensions, _MAPS) else None
     if isinstance(value, str) and value:
         return value[:MAX_SESSION_ID]
     return None
@@ -203,7 +261,7 @@ def _session_id(context: Mapping[str, Any]) -> str | None:
 
 def _scaled(score: object) -> float | None:
     """``scaled`` when given, else ``(raw - min) / (max - min)`` when all three are numbers, else None."""
-    if not isinstance(score, Mapping):
+    if not isinstance(score, _MAPS):
         return None
     scaled = score.get("scaled")
     if _is_number(scaled):

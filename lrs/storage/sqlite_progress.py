@@ -12,8 +12,10 @@ Mixed into :class:`lrs.storage.sqlite.SQLiteStore`, whose connection helpers it 
   primary key (its actor is the learner), so there is no second index to update on every insert.
 * ``progress_rows``: one row per ``(tenant, training, learner)`` (the primary key: one training's rows are one
   range, paged by learner), the row as JSON plus ``status`` and ``last_activity_us``, each indexed for filters.
-* ``micro_events``: one row per ``(tenant, statement_id)`` (the primary key: voiding deletes by it), the
-  standalone event's fields as columns, indexed by time and by learner and time for the learning-hours reads.
+* ``micro_events``: one row per ``(tenant, learner, statement_id)`` (the primary key: a batch's rows are a few
+  learners' ranges, not a random page per statement id; voiding finds the learner in the statement, as for
+  events), the standalone event's fields as columns, indexed by time for the learning-hours reads (a
+  one-learner report reads that learner's range).
 
 Events and rows are written in the transaction that writes the statements (``_check_progress_version`` and
 ``_maintain_progress`` are called from ``insert_statements``).
@@ -63,11 +65,10 @@ CREATE TABLE IF NOT EXISTS progress_rows (
 CREATE INDEX IF NOT EXISTS progress_rows_by_status ON progress_rows (tenant, training, status, learner);
 CREATE INDEX IF NOT EXISTS progress_rows_by_activity ON progress_rows (tenant, training, last_activity_us);
 CREATE TABLE IF NOT EXISTS micro_events (
-    tenant TEXT NOT NULL, statement_id TEXT NOT NULL, learner TEXT NOT NULL, activity TEXT NOT NULL,
+    tenant TEXT NOT NULL, learner TEXT NOT NULL, statement_id TEXT NOT NULL, activity TEXT NOT NULL,
     direct INTEGER NOT NULL, verb TEXT NOT NULL, at_us INTEGER NOT NULL, scaled REAL, duration_ms INTEGER,
-    session TEXT, PRIMARY KEY (tenant, statement_id)) WITHOUT ROWID;
+    session TEXT, PRIMARY KEY (tenant, learner, statement_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS micro_events_by_time ON micro_events (tenant, at_us, statement_id);
-CREATE INDEX IF NOT EXISTS micro_events_by_learner ON micro_events (tenant, learner, at_us, statement_id);
 """
 
 _ROW_COLUMNS = "training, learner, status, last_activity_us, row"
@@ -252,7 +253,6 @@ class SQLiteProgress:
             conn.executemany(_INSERT_MICRO, [_micro_row(tenant, event) for event in micro])
         if targets:
             affected.update(self._delete_events_of(conn, tenant, targets))
-            self._delete_micro(conn, tenant, targets)
         self._refold(conn, tenant, affected)
 
     @staticmethod
@@ -271,36 +271,43 @@ class SQLiteProgress:
         return voided
 
     @staticmethod
-    def _delete_micro(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> None:
+    def _learners_of(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(statement id, learner) of those of the statements that are stored and have a learner (an IFI)."""
+        found: list[tuple[str, str]] = []
         for chunk in _chunks(statement_ids):
-            conn.execute(
-                f"DELETE FROM micro_events WHERE tenant = ? AND statement_id IN ({_marks(chunk)})",  # noqa: S608
-                (tenant, *chunk),
-            )
-
-    @staticmethod
-    def _delete_events_of(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[Pair]:
-        """Delete the events of these statements; the (training, learner) pairs that lost some.  The events are
-        found by primary key: the learner is the statement's actor and there is a handful of trainings (an index
-        by statement id would make every event insert touch a random page)."""
-        trainings = [row[0] for row in conn.execute("SELECT training_id FROM trainings WHERE tenant = ?", (tenant,))]
-        affected: set[Pair] = set()
-        for chunk in _chunks(statement_ids):
-            found = conn.execute(
+            for statement_id, body in conn.execute(
                 f"SELECT statement_id, body FROM statements WHERE tenant = ? AND statement_id IN ({_marks(chunk)})",  # noqa: S608
                 (tenant, *chunk),
-            ).fetchall()
-            for statement_id, body in found:
+            ):
                 learner = statement_learner(body)
-                if learner is None:
-                    continue
-                for training_id in trainings:
-                    gone = conn.execute(
-                        "DELETE FROM progress_events WHERE tenant = ? AND training = ? AND learner = ? AND statement_id = ?",
-                        (tenant, training_id, learner, statement_id),
-                    )
-                    if gone.rowcount:
-                        affected.add((training_id, learner))
+                if learner is not None:
+                    found.append((statement_id, learner))
+        return found
+
+    @staticmethod
+    def _delete_micro(conn: sqlite3.Connection, tenant: str, of: Sequence[tuple[str, str]]) -> None:
+        """Delete the microlearning events of these (statement id, learner) pairs, by primary key."""
+        conn.executemany(
+            "DELETE FROM micro_events WHERE tenant = ? AND learner = ? AND statement_id = ?",
+            [(tenant, learner, statement_id) for statement_id, learner in of],
+        )
+
+    def _delete_events_of(self, conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[Pair]:
+        """Delete the events (and microlearning events) of these statements; the (training, learner) pairs that
+        lost some.  The events are found by primary key: the learner is the statement's actor and there is a
+        handful of trainings (an index by statement id would make every event insert touch a random page)."""
+        trainings = [row[0] for row in conn.execute("SELECT training_id FROM trainings WHERE tenant = ?", (tenant,))]
+        affected: set[Pair] = set()
+        learners = self._learners_of(conn, tenant, statement_ids)
+        self._delete_micro(conn, tenant, learners)
+        for statement_id, learner in learners:
+            for training_id in trainings:
+                gone = conn.execute(
+                    "DELETE FROM progress_events WHERE tenant = ? AND training = ? AND learner = ? AND statement_id = ?",
+                    (tenant, training_id, learner, statement_id),
+                )
+                if gone.rowcount:
+                    affected.add((training_id, learner))
         return affected
 
     def _refold(
@@ -329,8 +336,9 @@ class SQLiteProgress:
             pairs, lambda training_id: self._stored_training(conn, tenant, training_id), load_events, loaded=loaded
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO progress_rows (tenant, training, learner, status, last_activity_us, row)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO progress_rows (tenant, training, learner, status, last_activity_us, row)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, training, learner) DO UPDATE SET status ="
+            " excluded.status, last_activity_us = excluded.last_activity_us, row = excluded.row",
             [(tenant, r.training, r.learner, r.status, r.last_activity_us, r.row) for r in refolded.upserts],
         )
         conn.executemany(
@@ -386,7 +394,7 @@ class SQLiteProgress:
         with self._guard(), self._write() as conn:
             if self._version(conn, tenant) != version:
                 return False
-            self._delete_micro(conn, tenant, sorted(set(statement_ids)))
+            self._delete_micro(conn, tenant, self._learners_of(conn, tenant, sorted(set(statement_ids))))
             voided = self._voided_among(conn, tenant, sorted({event.statement_id for event in events}))
             conn.executemany(
                 _INSERT_MICRO,
@@ -401,14 +409,16 @@ class SQLiteProgress:
     def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
         where = ["tenant = ?", "at_us >= ?", "at_us < ?"]
         params: list[Any] = [tenant, query.since_us, query.before_us]
-        if query.learner is not None:
+        source = "micro_events"
+        if query.learner is not None:  # the learner's primary key range (the planner would pick the time index)
+            source = "micro_events INDEXED BY sqlite_autoindex_micro_events_1"
             where.append("learner = ?")
             params.append(query.learner)
         if query.after is not None:
             where.append("(at_us > ? OR (at_us = ? AND statement_id > ?))")
             params.extend((query.after[0], query.after[0], query.after[1]))
         sql = (
-            f"SELECT {_MICRO_COLUMNS} FROM micro_events WHERE {' AND '.join(where)}"  # noqa: S608
+            f"SELECT {_MICRO_COLUMNS} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
             " ORDER BY at_us, statement_id LIMIT ?"
         )
         with self._guard():

@@ -233,3 +233,78 @@ def test_voided_target() -> None:
 )
 def test_duration_ms(text: object, ms: int | None) -> None:
     assert duration_ms(text) == ms
+
+
+# fast paths of the hot loop: the same answers as the general parsers -------------------------------------------
+def test_fast_timestamps_equal_the_full_parser() -> None:
+    import random
+
+    from lrs.progress.events import _instant_us
+    from lrs.timeutil import parse_instant_us
+
+    rng = random.Random(3)
+    samples = [
+        "2025-01-06T08:25:00Z",
+        "2025-01-06T08:25:60Z",  # a leap second: the full parser
+        "2025-02-30T08:25:00Z",
+        "2025-01-06T24:00:00Z",
+        "0000-01-06T08:25:00Z",
+        "2025-01-06T08:25:00.1234567Z",
+        "2025-01-06T08:25:00+07:00",
+        "2025-01-06 08:25:00Z",
+        "20250106T082500Z",
+        "",
+        None,
+        17,
+    ]
+    for _ in range(3000):
+        fraction = "" if rng.random() < 0.3 else "." + "".join(rng.choices("0123456789", k=rng.randint(1, 8)))
+        samples.append(
+            f"{rng.randint(0, 9999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}T{rng.randint(0, 25):02d}:"
+            f"{rng.randint(0, 60):02d}:{rng.randint(0, 61):02d}{fraction}{rng.choice(['Z', 'z', '', '+00:00'])}"
+        )
+    for value in samples:
+        assert _instant_us(value) == parse_instant_us(value), value
+
+
+def test_fast_durations_equal_the_full_parser() -> None:
+    import random
+
+    from lrs.progress.durations import duration_ms
+    from lrs.progress.events import _duration_ms
+
+    rng = random.Random(4)
+    samples: list[object] = ["PT", "P", "PT0S", "PT1.5S", "PT1,5S", "P1DT2H", "PT1H30M", "PT.5S", "PT5.S", None, 5]
+    samples += ["PT" + "9" * 9 + "H", "PT1." + "9" * 12 + "S", "pt5m", "PT5M ", "PT-5S"]
+    for _ in range(5000):
+        parts = ["PT"]
+        for unit in "HMS":
+            if rng.random() < 0.6:
+                number = str(rng.randint(0, 10 ** rng.randint(1, 10)))
+                if unit == "S" and rng.random() < 0.5:
+                    number += "." + "".join(rng.choices("0123456789", k=rng.randint(1, 10)))
+                parts.append(number + unit)
+        samples.append("".join(parts))
+    for value in samples:
+        assert _duration_ms(value) == duration_ms(value), value
+
+
+def test_fast_learner_keys_equal_ifi_key() -> None:
+    from lrs.agents import ifi_key
+    from lrs.progress.events import _learner
+
+    account = {"homePage": "https://sso.example.go.id", "name": "199001012015011001"}
+    actors: list[dict[str, Any]] = [
+        {"account": account},
+        {"account": account, "mbox": "mailto:Ani@Example.go.id"},
+        {"account": account, "mbox": 5},
+        {"account": account, "openid": "https://id.example/ani"},
+        {"account": {"homePage": "https://sso.example.go.id", "name": 7}},
+        {"account": {"homePage": "https://sso.example.go.id"}},
+        {"account": {"homePage": "https://sso.example.go.id", "name": '"quoted" ünï'}},
+        {"account": "not an object"},
+        {"mbox_sha1sum": "AB" * 20},
+        {"objectType": "Group", "member": []},
+    ]
+    for actor in actors * 2:  # the second time from the cache
+        assert _learner(actor) == ifi_key(actor), actor
