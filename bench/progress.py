@@ -8,17 +8,23 @@
    interrupted seeding resumed) by later runs: ``var/bench-progress-<N>/``.
 2. **Read** the whole training: ``store.list_progress_rows`` of every row in one call, the same through
    ``ProgressService.rows`` (rows parsed) plus ``summarize``, one filtered read (``status=in_progress``) and one
-   page of 100; ``--reads`` samples each, p50/p95/p99.
+   page of 100; then over **HTTP** (``lrs serve``, one client, sequential requests)
+   ``GET /api/v1/trainings/latsar/progress`` with ``limit=1000`` (every row in one answer), the default page,
+   ``status=in_progress,not_started`` and ``format=csv``; ``--reads`` samples each, p50/p95/p99.
 3. **Rebuild** the training from the statements (``ProgressService.rebuild_training(refresh=True)``): its time,
    and that the rows are unchanged (incremental == rebuilt at full scale).
-4. **Ingest slowdown**: the same statements stored into two fresh tenants of the same database, one without
-   trainings and one with them, alternating chunks of batches so both see the same machine; statements/s of
-   each and the slowdown ``1 - with / without``.  Over **HTTP** (``POST /xapi/statements`` to ``lrs serve``,
-   ``--workers`` gunicorn workers, ``--clients`` concurrent connections: validation, authentication and all)
-   and **in-process** (``StatementService.store_statements`` alone, the strictest ratio).  Two workloads:
-   ``training`` (only statements about the trainings and microlearning, the worst case: two thirds of the
-   statements have events) and ``mixed`` (the seeded mix: one learner's training statements, then
-   knowledge-base noise).  The measurement tenants are deleted afterwards.
+4. **Ingest slowdown**: the same statements stored into three fresh tenants of the same database, rotating
+   chunks of batches so all see the same machine: ``off`` (the projection switched off: no events computed,
+   nothing of it written), ``plain`` (the projection on, no trainings: only microlearning is kept) and
+   ``tracked`` (on, with the benchmark's trainings); statements/s of each and the slowdown ``1 - on / off``.
+   Over **HTTP** (``POST /xapi/statements``, ``--workers`` gunicorn workers, ``--clients`` concurrent
+   connections: validation, authentication and all; ``off`` goes to a second server started by
+   ``serve_without_projection.py``) and **in-process** (``StatementService.store_statements`` alone, the
+   strictest ratio).  Workloads (``--workloads``): ``courses`` (every statement about a training: the worst case
+   with trainings), ``training`` (the trainings' learners' statements: two thirds about the trainings, the rest
+   microlearning; in a tenant without trainings nearly all are microlearning), ``mixed`` (the seeded mix: one learner's training statements, then knowledge-base noise) and
+   ``untimed`` (only that noise: no duration, no session, so never an event).  The measurement tenants are
+   deleted afterwards.
 
     .venv/bin/python bench/progress.py --statements 50000      # a quick run
     nohup .venv/bin/python bench/progress.py > bench/progress.out 2> bench/progress.err &   # 1,000,000
@@ -49,6 +55,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 from lrs.cursor import CursorCodec  # noqa: E402
+from lrs.progress.events import TrainingIndex  # noqa: E402
+from lrs.progress.projection import training_events  # noqa: E402
 from lrs.progress.rules import summarize  # noqa: E402
 from lrs.progress.service import ProgressService, TrainingCatalog  # noqa: E402
 from lrs.statements import StatementService  # noqa: E402
@@ -243,16 +251,22 @@ def rebuild(store: SQLiteStore) -> dict[str, Any]:
 
 
 # 4. ingest slowdown ---------------------------------------------------------------------------------------
-WORKLOADS = ("training", "mixed", "untimed")
+WORKLOADS = ("courses", "training", "mixed", "untimed")
 KINDS = ("off", "plain", "tracked")  # projection switched off; on, tenant without trainings; on, with trainings
 
 
 def workload_statements(workload: str, count: int, seed: int) -> list[dict[str, Any]]:
-    """``training``: statements about the trainings and microlearning only (the worst case, ~2/3 have events;
-    in a tenant without trainings nearly all of them are microlearning); ``mixed``: the seeded mix (one learner's
+    """``courses``: only statements about the trainings (every one has training events: the worst case for a
+    tenant with trainings; in a tenant without them, timed ones are microlearning); ``training``: the
+    trainings' learners' statements, about the trainings and microlearning (~2/3 have training events, in a
+    tenant without trainings nearly all are microlearning); ``mixed``: the seeded mix (one learner's
     training statements, then knowledge-base noise: ~10 % have events); ``untimed``: only that noise (no
     duration, no session: statements that can never have an event)."""
     learners = max(200, count // 20)
+    if workload == "courses":  # every statement about a training
+        index = TrainingIndex(benchmark_trainings(learners))
+        about = (s for s in iter_statements(seed, learners * 2) if training_events(s, index))
+        return list(itertools.islice(about, count))
     if workload == "training":
         return list(itertools.islice(iter_statements(seed, learners), count))
     source = iter_statements(seed, learners, total=learners * 200)
@@ -350,7 +364,8 @@ def ingest_http(store: SQLiteStore, data_dir: Path, args: argparse.Namespace, ro
 
     from auth.credentials import issue_credential
 
-    cases = [(w, int(b), n) for n, (w, b) in enumerate(itertools.product(WORKLOADS, args.batches.split(",")))]
+    workloads = args.workloads.split(",")
+    cases = [(w, int(b), n) for n, (w, b) in enumerate(itertools.product(workloads, args.batches.split(",")))]
     prepared = []
     for workload, batch, number in cases:
         bodies = workload_statements(workload, args.http_ingest, args.seed + 50 + number + 10 * round_no)
@@ -492,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reads", type=int, default=200, help="samples per read kind")
     parser.add_argument("--ingest", type=int, default=20_000, help="statements per ingest measurement and tenant")
     parser.add_argument("--batches", default="100,10", help="ingest batch sizes")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="ingest workloads (default: all)")
     parser.add_argument("--chunk", type=int, default=5, help="batches per alternating chunk")
     parser.add_argument("--rounds", type=int, default=3, help="repetitions of each ingest measurement")
     parser.add_argument("--http-ingest", type=int, default=20_000, help="statements per HTTP ingest measurement")
@@ -531,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for round_no in range(args.rounds):
         if not args.skip_http:
             results["ingest"].extend(ingest_http(store, data_dir, args, round_no))
-        for workload in WORKLOADS:
+        for workload in args.workloads.split(","):
             for batch in (int(b) for b in args.batches.split(",")):
                 results["ingest"].append(ingest_in_process(store, workload, args, batch, len(results["ingest"])))
     slowdowns: dict[tuple[str, str, int], list[float]] = {}
