@@ -453,6 +453,7 @@ def remove_tenant(store: SQLiteStore, tenant: str) -> None:
             "progress_rows",
             "trainings",
             "micro_events",
+            "progress_dirty",
         ):
             conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
         for table in ("training_versions", "credentials", "tenants"):

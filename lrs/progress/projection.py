@@ -8,7 +8,10 @@ each training.  The invariant both storage adapters keep, at ingest and on rebui
   statement that is neither voided nor a voiding statement (a statement stored already voided has none, and
   voiding a statement deletes its events);
 * the rows of *T* are ``lrs.progress.rules.progress_rows(T, those events)``: one per participant, recomputed
-  from the participant's events whenever they change (:func:`refold`).
+  from the participant's events (:func:`refold`).  Ingest does not refold: it marks the rows whose events
+  changed dirty in its unit of work, and the adapters refold a training's dirty rows when they are read
+  (``list_progress_rows``, ``get_progress_row``: at most the participants changed since the last read, from
+  their events, never statements); a rebuild refolds every row.  As read, the rows always satisfy this.
 
 * the **microlearning** events are exactly the standalone events (:func:`statement_events` with the tenant's
   current trainings) of the same statements: one per statement that concerns no training and carries time
@@ -18,8 +21,8 @@ each training.  The invariant both storage adapters keep, at ingest and on rebui
   training depends on the trainings.
 
 The helpers below are pure and shared: the statement service computes a record's events with
-:func:`statement_events`; the adapters call :func:`batch_events`, :func:`voiding_targets` and
-:func:`refold_pairs` inside the write's atomic unit, so they stay free of progress rules.
+:func:`statement_events`; the adapters call :func:`batch_events` and :func:`voiding_targets` inside the write's atomic unit, and
+:func:`refold_pairs` when dirty rows are read or a training is rebuilt, so they stay free of progress rules.
 """
 
 from __future__ import annotations

@@ -20,8 +20,13 @@ Mixed into :class:`lrs.storage.mongo.MongoStore`.
 * ``micro_events``: one document per microlearning statement (``tenant``, ``statement_id``, ``learner``,
   ``at_us``, ``event``), indexed by statement (voiding), by time and by learner and time (the reports).
 
-Events and rows are written in the statement batch's unit of work (``MongoStore._write_batch`` calls
-:meth:`MongoProgress._maintain_progress`), with undo actions when there is no transaction.  A rebuild
+* ``progress_dirty``: one document per ``(tenant, training, learner)`` (unique index) whose events changed since
+  its row was last refolded, with ``n``, the count of batches that marked it.
+
+Events are written, and the rows they change marked dirty, in the statement batch's unit of work
+(``MongoStore._write_batch`` calls :meth:`MongoProgress._maintain_progress`), with undo actions when there is no
+transaction.  A read of rows refolds the dirty ones it covers first (:meth:`MongoProgress._settle`) and removes
+a mark only if no batch marked it again meanwhile.  A rebuild
 (:meth:`replace_training_progress`) is idempotent and registers no undo: a failed one is simply run again.
 """
 
@@ -32,7 +37,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 
 from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.projection import (
@@ -63,6 +68,7 @@ TRAININGS = "trainings"
 EVENTS = "progress_events"
 ROWS = "progress_rows"
 MICRO = "micro_events"
+DIRTY = "progress_dirty"
 PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (TRAININGS, [("tenant", ASCENDING), ("training_id", ASCENDING)], {"unique": True}),
     (EVENTS, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {}),
@@ -71,6 +77,7 @@ PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] 
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("status", ASCENDING), ("learner", ASCENDING)], {}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("last_activity_us", ASCENDING)], {}),
     (MICRO, [("tenant", ASCENDING), ("statement_id", ASCENDING)], {}),
+    (DIRTY, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {"unique": True}),
     (MICRO, [("tenant", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
     (MICRO, [("tenant", ASCENDING), ("learner", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
 )
@@ -120,7 +127,7 @@ class MongoProgress:
     _progress_trainings: TrainingCache | None = None
 
     def _init_progress(self) -> None:
-        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS, MICRO))
+        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS, MICRO, DIRTY))
         for collection, keys, options in PROGRESS_INDEXES:
             self._db[collection].create_index(keys, **options)
 
@@ -183,7 +190,7 @@ class MongoProgress:
             gone = self._db[TRAININGS].delete_one({"tenant": tenant, "training_id": training_id}, session=unit.session)
             if not gone.deleted_count:
                 return False
-            for name in (EVENTS, ROWS):
+            for name in (EVENTS, ROWS, DIRTY):
                 self._db[name].delete_many({"tenant": tenant, "training": training_id}, session=unit.session)
             self._bump_version(unit, tenant)
             return True
@@ -234,6 +241,8 @@ class MongoProgress:
             self._db[MICRO].insert_many(micro_docs, ordered=False, session=unit.session)
         if events:
             docs = [_event_doc(tenant, version or 0, event) for event in events]
+            pairs = {(event.training, event.learner) for event in events}
+            unit.on_rollback(partial(self._mark_dirty, None, tenant, pairs))  # runs after the events' undo
             unit.on_rollback(partial(events_collection.delete_many, {"_id": {"$in": [doc["_id"] for doc in docs]}}))
             events_collection.insert_many(docs, ordered=False, session=unit.session)
             affected.update((event.training, event.learner) for event in events)
@@ -242,6 +251,8 @@ class MongoProgress:
                 events_collection, {"tenant": tenant, "statement_id": {"$in": targets}}, session=unit.session
             )
             if found:
+                lost = {(str(doc["training"]), str(doc["learner"])) for doc in found}
+                unit.on_rollback(partial(self._mark_dirty, None, tenant, lost))  # runs after the events' undo
                 events_collection.delete_many({"_id": {"$in": [doc["_id"] for doc in found]}}, session=unit.session)
                 unit.on_rollback(partial(events_collection.insert_many, found, ordered=False))
                 affected.update((str(doc["training"]), str(doc["learner"])) for doc in found)
@@ -251,7 +262,43 @@ class MongoProgress:
             if gone:
                 self._db[MICRO].delete_many({"_id": {"$in": [doc["_id"] for doc in gone]}}, session=unit.session)
                 unit.on_rollback(partial(self._db[MICRO].insert_many, gone, ordered=False))
-        self._refold_progress(unit, tenant, affected)
+        self._mark_dirty(unit.session, tenant, affected)
+
+    def _mark_dirty(self, session: Any, tenant: str, pairs: set[Pair]) -> None:
+        """Mark these rows for a refold at the next read (each marker counts the changes since it was read).  A
+        marker is never undone: one left by a failed batch costs a needless refold, which gives the same row;
+        without transactions the undo of a batch's events marks their rows again, after it ran, since a read
+        in between may have refolded them."""
+        if pairs:
+            self._db[DIRTY].bulk_write(
+                [
+                    UpdateOne({"tenant": tenant, "training": t, "learner": name}, {"$inc": {"n": 1}}, upsert=True)
+                    for t, name in sorted(pairs)
+                ],
+                ordered=False,
+                session=session,
+            )
+
+    def _settle(self, tenant: str, training_id: str, learner: str | None = None) -> None:
+        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given).  A marker is
+        removed only when unchanged since it was read: a batch that marked it again meanwhile is refolded by
+        the next read."""
+        flt: dict[str, Any] = {"tenant": tenant, "training": training_id}
+        if learner is not None:
+            flt["learner"] = learner
+        marks = self._find(self._db[DIRTY], flt, {"_id": 0, "learner": 1, "n": 1})
+        if not marks:
+            return
+
+        def work(unit: _Unit) -> None:
+            self._refold_progress(unit, tenant, {(training_id, str(mark["learner"])) for mark in marks})
+            for mark in marks:
+                self._db[DIRTY].delete_one(
+                    {"tenant": tenant, "training": training_id, "learner": mark["learner"], "n": mark["n"]},
+                    session=unit.session,
+                )
+
+        self._atomic(work)
 
     def _participant_events(
         self, unit: _Unit, tenant: str, training_id: str, learners: Sequence[str] | None
@@ -423,11 +470,13 @@ class MongoProgress:
         if query.limit <= 0:
             return []
         with translate_errors("list_progress_rows"):
+            self._settle(tenant, training_id)
             docs = self._find(self._db[ROWS], flt, _ROW_FIELDS, sort=[("learner", ASCENDING)], limit=query.limit)
         return [_row_record(doc) for doc in docs]
 
     def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
         with translate_errors("get_progress_row"):
+            self._settle(tenant, training_id, learner)
             doc = self._find_one(
                 self._db[ROWS], {"tenant": tenant, "training": training_id, "learner": learner}, _ROW_FIELDS
             )

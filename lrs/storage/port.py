@@ -292,7 +292,9 @@ class Store(Protocol):
         (not those of a record stored already voided; a record without a client timestamp gets ``stored`` as
         the events' time; standalone events, ``training == ""``, as microlearning events), the events of
         statements a voiding record voids are deleted (microlearning ones too), and the rows of every
-        participant concerned are refolded (``lrs.progress.projection.refold_pairs``).  ``progress_version`` is
+        participant concerned are marked dirty: the next read of them (:meth:`list_progress_rows`,
+        :meth:`get_progress_row`) refolds them first (``lrs.progress.projection.refold_pairs``), so a read
+        always sees every committed batch and ingest does not pay for a refold per batch.  ``progress_version`` is
         the trainings version the events were computed with (stored with them): when it is no longer the
         tenant's, :class:`ProgressVersionChanged` is raised and nothing is written (None: no check, version 0).
         """
@@ -377,9 +379,13 @@ class Store(Protocol):
         (the newer definition is rebuilt by whoever stored it)."""
 
     def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:
-        """One indexed range read: the training's rows matching ``query``, by learner key, at most ``limit``."""
+        """One indexed range read: the training's rows matching ``query``, by learner key, at most ``limit``.
+        The training's rows marked dirty by ingest are refolded first (from their participants' events, never
+        statements; a clean training costs one indexed lookup), so the rows are those of every committed
+        event."""
 
-    def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None: ...
+    def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
+        """One participant's row (refolded first when ingest marked it dirty); None when not a participant."""
 
     def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
         """The stored events of one participant in one training (any order)."""

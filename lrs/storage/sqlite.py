@@ -285,8 +285,8 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
             if not existing:  # otherwise nothing is written and the empty transaction commits
                 self._check_progress_version(conn, tenant, progress_version)
                 stored_us = self._next_stored(conn)
-                self._insert_rows(conn, tenant, records, stored_us, new_keys)
-                self._maintain_progress(conn, tenant, records, stored_us, version=progress_version)
+                voided = self._insert_rows(conn, tenant, records, stored_us, new_keys)
+                self._maintain_progress(conn, tenant, records, stored_us, voided, version=progress_version)
                 self._merge_definitions(conn, tenant, records)
                 self._insert_attachments(conn, tenant, attachments)
         self._key_cache.update(new_keys)  # only ids that were committed
@@ -338,7 +338,8 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
         records: Sequence[StatementRecord],
         stored_us: int,
         new_keys: dict[tuple[str, str], int],
-    ) -> None:
+    ) -> set[str]:
+        """Write the records' rows; the ids of those stored voided (a voiding statement came first)."""
         new_ids = [r.statement_id for r in records]
         in_batch = set(new_ids)
         sql = "SELECT ref_target FROM statements WHERE tenant = ? AND voiding = 1 AND ref_target IN ({marks})"
@@ -348,6 +349,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
 
         rows: list[tuple[Any, ...]] = []
         key_rows: list[tuple[int, int]] = []
+        stored_voided: set[str] = set()
         next_seq = (conn.execute("SELECT COALESCE(MAX(seq), 0) FROM statements").fetchone()[0]) + 1
         for offset, record in enumerate(records):
             seq = next_seq + offset
@@ -355,6 +357,8 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
             if record.ref_target and record.ref_target not in in_batch:
                 ids |= self._target_inheritable(conn, tenant, record.ref_target)
             voided = record.statement_id in pre_voided and record.statement_id not in voiding_ids
+            if voided:
+                stored_voided.add(record.statement_id)
             body = finalize_body(record.body_template, stored_us, needs_timestamp=record.needs_timestamp)
             rows.append(
                 (
@@ -382,6 +386,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
             sql = "UPDATE statements SET voided = 1 WHERE tenant = ? AND voiding = 0 AND statement_id IN ({marks})"
             self._rows_in(conn, sql, tenant, targets)
         self._propagate_references(conn, tenant, new_ids)
+        return stored_voided
 
     @staticmethod
     def _add_key_rows(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:

@@ -17,8 +17,14 @@ Mixed into :class:`lrs.storage.sqlite.SQLiteStore`, whose connection helpers it 
   events), the standalone event's fields as columns, indexed by time for the learning-hours reads (a
   one-learner report reads that learner's range).
 
-Events and rows are written in the transaction that writes the statements (``_check_progress_version`` and
-``_maintain_progress`` are called from ``insert_statements``).
+* ``progress_dirty``: one row per ``(tenant, training, learner)`` whose events changed since its row was last
+  refolded.
+
+Events are written, and the rows they change marked dirty, in the transaction that writes the statements
+(``_check_progress_version`` and ``_maintain_progress`` are called from ``insert_statements``).  A read of rows
+(``list_progress_rows``, ``get_progress_row``) first refolds the dirty ones it covers in a write transaction
+(``_settle``; a clean training costs one indexed lookup); a rebuild refolds all of a training's rows and clears
+its marks.
 """
 
 from __future__ import annotations
@@ -69,6 +75,9 @@ CREATE TABLE IF NOT EXISTS micro_events (
     direct INTEGER NOT NULL, verb TEXT NOT NULL, at_us INTEGER NOT NULL, scaled REAL, duration_ms INTEGER,
     session TEXT, PRIMARY KEY (tenant, learner, statement_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS micro_events_by_time ON micro_events (tenant, at_us, statement_id);
+CREATE TABLE IF NOT EXISTS progress_dirty (
+    tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL,
+    PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 """
 
 _ROW_COLUMNS = "training, learner, status, last_activity_us, row"
@@ -201,6 +210,7 @@ class SQLiteProgress:
                 return False
             conn.execute("DELETE FROM progress_events WHERE tenant = ? AND training = ?", (tenant, training_id))
             conn.execute("DELETE FROM progress_rows WHERE tenant = ? AND training = ?", (tenant, training_id))
+            conn.execute("DELETE FROM progress_dirty WHERE tenant = ? AND training = ?", (tenant, training_id))
             self._bump_version(conn, tenant)
         return True
 
@@ -232,15 +242,16 @@ class SQLiteProgress:
         tenant: str,
         records: Sequence[StatementRecord],
         stored_us: int,
+        voided: set[str],
         *,
         version: int | None,
     ) -> None:
-        """Store the batch's events, delete those of the statements it voids, refold the rows concerned."""
+        """Store the batch's events, delete those of the statements it voids, refold the rows concerned.
+        ``voided``: ids of the batch's statements that were stored voided (they have no events)."""
         with_events = [record for record in records if record.progress_events]
         targets = voiding_targets(records)
         if not with_events and not targets:
             return
-        voided = self._voided_among(conn, tenant, [record.statement_id for record in with_events])
         affected: set[Pair] = set()
         micro: list[ProgressEvent] = []
         events: list[ProgressEvent] = []
@@ -253,7 +264,23 @@ class SQLiteProgress:
             conn.executemany(_INSERT_MICRO, [_micro_row(tenant, event) for event in micro])
         if targets:
             affected.update(self._delete_events_of(conn, tenant, targets))
-        self._refold(conn, tenant, affected)
+        conn.executemany(
+            "INSERT OR IGNORE INTO progress_dirty (tenant, training, learner) VALUES (?, ?, ?)",
+            [(tenant, training_id, learner) for training_id, learner in affected],
+        )
+
+    def _settle(self, tenant: str, training_id: str, learner: str | None = None) -> None:
+        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given), so a read sees
+        every committed event.  A clean training costs one indexed lookup and no write."""
+        where = "tenant = ? AND training = ?" + (" AND learner = ?" if learner is not None else "")
+        params = (tenant, training_id) if learner is None else (tenant, training_id, learner)
+        dirty = f"SELECT learner FROM progress_dirty WHERE {where}"  # noqa: S608
+        if self._conn().execute(f"{dirty} LIMIT 1", params).fetchone() is None:
+            return
+        with self._write() as conn:
+            learners = [row[0] for row in conn.execute(dirty, params)]
+            self._refold(conn, tenant, {(training_id, name) for name in learners})
+            conn.execute(f"DELETE FROM progress_dirty WHERE {where}", params)  # noqa: S608
 
     @staticmethod
     def _voided_among(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[str]:
@@ -381,6 +408,7 @@ class SQLiteProgress:
             conn.execute("DELETE FROM progress_rows WHERE tenant = ? AND training = ?", (tenant, training_id))
             pairs = {(training_id, learner) for learner in participant_keys(training, loaded)}
             self._refold(conn, tenant, pairs, {training_id: loaded})
+            conn.execute("DELETE FROM progress_dirty WHERE tenant = ? AND training = ?", (tenant, training_id))
             conn.execute(
                 "UPDATE trainings SET built_version = ? WHERE tenant = ? AND training_id = ?",
                 (version, tenant, training_id),
@@ -443,11 +471,13 @@ class SQLiteProgress:
             params.append(query.inactive_since_us)
         sql = f"SELECT {_ROW_COLUMNS} FROM progress_rows WHERE {' AND '.join(where)} ORDER BY learner LIMIT ?"  # noqa: S608
         with self._guard():
+            self._settle(tenant, training_id)
             rows = self._conn().execute(sql, (*params, max(query.limit, 0))).fetchall()
         return [ProgressRowRecord(*row) for row in rows]
 
     def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
         with self._guard():
+            self._settle(tenant, training_id, learner)
             row = (
                 self._conn()
                 .execute(

@@ -114,6 +114,27 @@ def test_incremental_equals_rebuilt(store: Store, data: Dataset, order: str, siz
     assert read_micro(store) == micro
 
 
+def test_rows_read_between_batches_see_every_committed_batch(store: Store, data: Dataset) -> None:
+    """Ingest marks rows dirty and reads refold them: one learner's row read alone, then the whole training,
+    after every batch (voiding included), always equal the pure rules over the statements stored so far."""
+    statements, progress = services(store)
+    for training in data.trainings:
+        progress.put_training(TENANT, training)
+    stored: list[dict[str, Any]] = []
+    for number, batch in enumerate(batches(data.statements, 40)):
+        statements.store_statements(TENANT, batch, authority=AUTHORITY)
+        stored.extend(batch)
+        voided = {target for s in stored if (target := voided_target(s)) is not None}
+        events = live_events(stored, data.trainings, voided=voided)
+        for training in data.trainings:
+            want = progress_rows(training, events)
+            if want and number % 2:  # one row first: the rest stay dirty until the page read
+                one = want[number % len(want)]
+                assert progress.row(TENANT, training.id, one.learner) == one
+            assert progress.rows(TENANT, training.id, ProgressRowQuery(limit=1000)) == want
+    assert read_rows(progress, data) == expected(data)
+
+
 def test_trainings_put_after_the_statements_give_the_same_rows(store: Store, data: Dataset) -> None:
     statements, progress = services(store)
     ingest(statements, data.statements, 50)
