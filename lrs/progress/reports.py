@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from lrs.progress.events import ProgressEvent
@@ -118,30 +119,29 @@ def rows_page(
     limit: int = 100,
 ) -> RowPage:
     """At most ``limit`` matching rows after learner key ``after``."""
-    matched: list[ProgressRow] = []
-    batch = max(limit + 1, 100)
-    position = after
-    while len(matched) <= limit:
-        page = service.rows(tenant, training_id, row_filter.query(position, batch))
-        matched.extend(row for row in page if row_filter.keeps(row))
-        if len(page) < batch:
-            break
-        position = page[-1].learner
+    matched = list(
+        islice(all_rows(service, tenant, training_id, row_filter, after=after, batch=max(limit + 1, 100)), limit + 1)
+    )
     if len(matched) > limit:
         return RowPage(matched[:limit], matched[limit - 1].learner)
     return RowPage(matched, None)
 
 
 def all_rows(
-    service: ProgressService, tenant: str, training_id: str, row_filter: RowFilter | None = None
+    service: ProgressService,
+    tenant: str,
+    training_id: str,
+    row_filter: RowFilter | None = None,
+    *,
+    after: str | None = None,
+    batch: int = PAGE,
 ) -> Iterator[ProgressRow]:
-    """Every matching row of the training, by learner key."""
+    """Every matching row of the training after learner key ``after``, by learner key, read ``batch`` at a time."""
     row_filter = row_filter or RowFilter()
-    after: str | None = None
     while True:
-        page = service.rows(tenant, training_id, row_filter.query(after, PAGE))
+        page = service.rows(tenant, training_id, row_filter.query(after, batch))
         yield from (row for row in page if row_filter.keeps(row))
-        if len(page) < PAGE:
+        if len(page) < batch:
             return
         after = page[-1].learner
 
