@@ -10,10 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from lrs.errors import BadRequestError
-from lrs.jsontext import loads
-from validators.agents import validate_agent
 from validators.primitives import check_iri
-from validators.statement_params import single_values
+from validators.statement_params import parse_agent_param, single_values
 
 
 def _required(params: Iterable[tuple[str, str]], name: str, resource: str) -> str:
@@ -30,8 +28,4 @@ def parse_activities_get(params: Iterable[tuple[str, str]]) -> str:
 
 def parse_agents_get(params: Iterable[tuple[str, str]], *, version: str = "1.0.3") -> dict[str, Any]:
     """The ``agent`` of GET /agents: an Agent object in JSON (not a Group, not a Person)."""
-    agent = loads(_required(params, "agent", "/agents"), what="query parameter 'agent'")
-    validate_agent(agent, "agent", version=version, allow_group=False)
-    if not isinstance(agent, dict):  # validate_agent already rejects this; narrows the type
-        raise BadRequestError("query parameter 'agent' must be a JSON object", errors={"path": "agent"})
-    return agent
+    return parse_agent_param(_required(params, "agent", "/agents"), version=version, allow_group=False)

@@ -70,11 +70,14 @@ def parse_bool(name: str, value: str) -> bool:
     raise BadRequestError(f"query parameter '{name}' must be true or false", errors={"path": name})
 
 
-def parse_agent_param(value: str, *, name: str = "agent", version: str = "1.0.3") -> dict[str, Any]:
+def parse_agent_param(
+    value: str, *, name: str = "agent", version: str = "1.0.3", allow_group: bool = True
+) -> dict[str, Any]:
+    """An Agent (or, with ``allow_group``, a Group) given as JSON in a query parameter."""
     agent = loads(value, what=f"query parameter '{name}'")
-    validate_agent(agent, name, version=version)
+    validate_agent(agent, name, version=version, allow_group=allow_group)
     if not isinstance(agent, dict):  # validate_agent already rejects this; narrows the type
-        raise BadRequestError(f"query parameter '{name}' must be a JSON object")
+        raise BadRequestError(f"query parameter '{name}' must be a JSON object", errors={"path": name})
     return agent
 
 
