@@ -449,10 +449,9 @@ def remove_tenant(store: SQLiteStore, tenant: str) -> None:
             "statements",
             "key_ids",
             "activities",
-            "progress_events",
+            "event_blocks",
             "progress_rows",
             "trainings",
-            "micro_events",
             "progress_dirty",
         ):
             conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))

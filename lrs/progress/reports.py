@@ -264,20 +264,12 @@ def _in_population(training: Training, row: ProgressRow, options: HoursOptions) 
     return first <= options.year <= last
 
 
-def micro_events(store: Store, tenant: str, options: HoursOptions) -> Iterator[ProgressEvent]:
+def micro_events(store: Store, tenant: str, options: HoursOptions) -> list[ProgressEvent]:
     """The projection's microlearning events dated from a day before the year to a day after it (module
-    docstring), page by page."""
+    docstring)."""
     since = year_start_us(options.year, options.utc_offset_minutes) - DAY_US
     before = year_start_us(options.year + 1, options.utc_offset_minutes) + DAY_US
-    after: tuple[int, str] | None = None
-    while True:
-        page = store.list_micro_events(
-            tenant, MicroEventQuery(since, before, learner=options.learner, after=after, limit=PAGE)
-        )
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = (page[-1].at_us, page[-1].statement_id)
+    return store.list_micro_events(tenant, MicroEventQuery(since, before, learner=options.learner))
 
 
 def hours_report(

@@ -10,16 +10,20 @@ Mixed into :class:`lrs.storage.mongo.MongoStore`.
   flight (one of them retries).  Without transactions a put bumps it before and after storing the definition
   (which takes the second value), so a worker that reloads the trainings in between sees a version that
   changes again and the events it wrote meanwhile count as older than the definition.
-* ``progress_events``: one document per statement and training (``tenant``, ``training``, ``learner``,
-  ``statement_id``, ``version``: the trainings version it was computed with, ``event``: the compact record of
-  ``ProgressEvent.to_record``), indexed by
-  participant and by statement.  The index is not unique: a copy left behind by a failed compensation changes
-  no row (a fold over repeated events gives the same row) and goes with the statement's other events.
+* ``event_blocks``: the events, in blocks (:mod:`lrs.progress.blocks`): one document per training (``""`` for
+  microlearning), learner and ``stored`` time of the batch that wrote them (``tenant``, ``training``,
+  ``learner``, ``stored_us``, ``first``: the smallest statement id in it, ``version``: the trainings version its
+  events were computed with, ``lo_us`` / ``hi_us``: the smallest and largest event time, ``ev``: the events as
+  packed arrays, ``lrs.progress.blocks.pack``).  A batch inserts one document per training and learner instead
+  of one per event.  Unique index on ``(tenant, training, learner, stored_us, first)``: a training's or a
+  learner's blocks are one range of it, and a statement's blocks are found from the statement alone (its actor
+  and its ``stored_us``) for voiding; a partial index on ``(tenant, hi_us)`` of the microlearning blocks
+  (``training: ""``) serves the learning-hours reads.  Two blocks may hold the same statement (ingest and a
+  rebuild racing without transactions): readers keep one (:func:`lrs.progress.blocks.unique`, the higher
+  version).  Stores written before blocks (``progress_events`` / ``micro_events``, a document per event) are
+  converted when the schema is ensured (:meth:`MongoProgress._migrate_event_documents`).
 * ``progress_rows``: one document per ``(tenant, training, learner)`` (unique index), the row as JSON text plus
   ``status`` and ``last_activity_us``, each indexed for filters.
-* ``micro_events``: one document per microlearning statement (``tenant``, ``statement_id``, ``learner``,
-  ``at_us``, ``event``), indexed by statement (voiding), by time and by learner and time (the reports).
-
 * ``progress_dirty``: one document per ``(tenant, training, learner)`` (unique index) whose events changed since
   its row was last refolded, with ``n``, the count of batches that marked it.
 
@@ -32,13 +36,16 @@ a mark only if no batch marked it again meanwhile.  A rebuild
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DeleteOne, ReplaceOne, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError
 
+from lrs.progress.blocks import Block, StatementKey, by_block_key, group, pack, unique, unpack, without
 from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.projection import (
     Pair,
@@ -46,6 +53,7 @@ from lrs.progress.projection import (
     batch_events,
     participant_keys,
     refold_pairs,
+    statement_learner,
     voiding_targets,
 )
 from lrs.progress.training import Training
@@ -63,32 +71,43 @@ if TYPE_CHECKING:
     from lrs.storage.mongo import _Unit
 
 T = TypeVar("T")
+Document = dict[str, Any]
+BlockKey = tuple[str, str, int]  # (training, learner, stored_us): the blocks of one batch's statements
 
 TRAININGS = "trainings"
-EVENTS = "progress_events"
+BLOCKS = "event_blocks"
 ROWS = "progress_rows"
-MICRO = "micro_events"
 DIRTY = "progress_dirty"
+OLD_EVENTS, OLD_MICRO = "progress_events", "micro_events"  # a document per event, before blocks
 PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] = (
     (TRAININGS, [("tenant", ASCENDING), ("training_id", ASCENDING)], {"unique": True}),
-    (EVENTS, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {}),
-    (EVENTS, [("tenant", ASCENDING), ("statement_id", ASCENDING)], {}),
+    (
+        BLOCKS,
+        [
+            ("tenant", ASCENDING),
+            ("training", ASCENDING),
+            ("learner", ASCENDING),
+            ("stored_us", ASCENDING),
+            ("first", ASCENDING),
+        ],
+        {"unique": True},
+    ),
+    (BLOCKS, [("tenant", ASCENDING), ("hi_us", ASCENDING)], {"partialFilterExpression": {"training": STANDALONE}}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {"unique": True}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("status", ASCENDING), ("learner", ASCENDING)], {}),
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("last_activity_us", ASCENDING)], {}),
-    (MICRO, [("tenant", ASCENDING), ("statement_id", ASCENDING)], {}),
     (DIRTY, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {"unique": True}),
-    (MICRO, [("tenant", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
-    (MICRO, [("tenant", ASCENDING), ("learner", ASCENDING), ("at_us", ASCENDING), ("statement_id", ASCENDING)], {}),
 )
 _ROW_FIELDS = {"_id": 0, "training": 1, "learner": 1, "status": 1, "last_activity_us": 1, "row": 1}
 _TRAINING_FIELDS = {"_id": 0, "training_id": 1, "body": 1, "version": 1, "built_version": 1}
 _CHUNK = 1000
+_KEYS_PER_QUERY = 200  # block keys per ``$or`` read
+_DUPLICATE_KEY = 11000
 
 
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def check_progress_version(clock: Mapping[str, Any], expected: int | None, tenant: str) -> None:
@@ -127,9 +146,59 @@ class MongoProgress:
     _progress_trainings: TrainingCache | None = None
 
     def _init_progress(self) -> None:
-        ensure_collections(self._db, (TRAININGS, EVENTS, ROWS, MICRO, DIRTY))
+        ensure_collections(self._db, (TRAININGS, BLOCKS, ROWS, DIRTY))
         for collection, keys, options in PROGRESS_INDEXES:
             self._db[collection].create_index(keys, **options)
+        old = {OLD_EVENTS, OLD_MICRO} & set(self._db.list_collection_names())
+        if old:  # a store written before events were kept in blocks
+            self._migrate_event_documents(sorted(old))
+
+    def _migrate_event_documents(self, names: Sequence[str]) -> None:
+        """Move the events of the old collections (a document per event: ``progress_events`` and
+        ``micro_events``) into blocks, then drop them.  Read in index order, a participant at a time (bounded
+        memory), and written with upserts on the block key, so a conversion cut short is simply run again.
+        Events of statements voided or not stored are left out; of copies of one event the latest version is
+        kept.  Run once, before the workers start (``lrs serve`` ensures the schema first)."""
+        for name in names:
+            training_of: Callable[[Document], str] = (
+                (lambda doc: str(doc["training"])) if name == OLD_EVENTS else (lambda doc: STANDALONE)
+            )
+            order = ["tenant", "training", "learner"] if name == OLD_EVENTS else ["tenant", "learner"]
+            cursor = self._db[name].find({}, {"_id": 0}).sort([(field, ASCENDING) for field in order])
+            pending: list[tuple[str, int, ProgressEvent]] = []
+            current: tuple[str, str, str] | None = None
+            for doc in cursor:
+                tenant, training = str(doc["tenant"]), training_of(doc)
+                participant = (tenant, training, str(doc["learner"]))
+                if participant != current and len(pending) >= _CHUNK:
+                    self._store_migrated(pending)
+                    pending = []
+                current = participant
+                event = replace(ProgressEvent.from_record(doc["event"]), training=training, learner=participant[2])
+                pending.append((tenant, int(doc.get("version") or 0), event))
+            self._store_migrated(pending)
+            self._db.drop_collection(name)
+
+    def _store_migrated(self, pending: Sequence[tuple[str, int, ProgressEvent]]) -> None:
+        """Store as blocks these old event documents (whole participants: every event of each)."""
+        latest: dict[tuple[str, str, str, str], tuple[int, ProgressEvent]] = {}
+        for tenant, version, event in pending:
+            key = (tenant, event.training, event.learner, event.statement_id)
+            if key not in latest or latest[key][0] <= version:
+                latest[key] = (version, event)
+        by_version: dict[tuple[str, int], list[ProgressEvent]] = {}
+        for (tenant, *_), (version, event) in latest.items():
+            by_version.setdefault((tenant, version), []).append(event)
+        writes: list[ReplaceOne[Document]] = []
+        for (tenant, version), events in by_version.items():
+            stored = self._stored_times(None, tenant, sorted({event.statement_id for event in events}))
+            live = [event for event in events if event.statement_id in stored]
+            for block in group(live, stored):
+                doc = _block_doc(tenant, version, block)
+                del doc["_id"]
+                writes.append(ReplaceOne({k: doc[k] for k in _BLOCK_KEY}, doc, upsert=True))
+        if writes:
+            self._db[BLOCKS].bulk_write(writes, ordered=False)
 
     # trainings ---------------------------------------------------------------------------------------
     def _bump_version(self, unit: _Unit, tenant: str) -> int:
@@ -190,7 +259,7 @@ class MongoProgress:
             gone = self._db[TRAININGS].delete_one({"tenant": tenant, "training_id": training_id}, session=unit.session)
             if not gone.deleted_count:
                 return False
-            for name in (EVENTS, ROWS, DIRTY):
+            for name in (BLOCKS, ROWS, DIRTY):
                 self._db[name].delete_many({"tenant": tenant, "training": training_id}, session=unit.session)
             self._bump_version(unit, tenant)
             return True
@@ -224,45 +293,147 @@ class MongoProgress:
         *,
         version: int | None,
     ) -> None:
-        """Store the batch's events, delete those of the statements it voids, refold the rows concerned."""
+        """Store the batch's events (a block per training and learner), remove those of the statements it
+        voids, mark the rows concerned dirty.  ``voided``: ids of the batch's statements stored voided."""
         with_events = [record for record in records if record.progress_events]
         targets = voiding_targets(records)
         if not with_events and not targets:
             return
-        events_collection = self._db[EVENTS]
         affected: set[Pair] = set()
-        micro: list[ProgressEvent] = []
-        events: list[ProgressEvent] = []
-        for event in batch_events(with_events, stored_us, voided):
-            (micro if event.training == STANDALONE else events).append(event)
-        if micro:
-            micro_docs = [_micro_doc(tenant, event) for event in micro]
-            unit.on_rollback(partial(self._db[MICRO].delete_many, {"_id": {"$in": [d["_id"] for d in micro_docs]}}))
-            self._db[MICRO].insert_many(micro_docs, ordered=False, session=unit.session)
-        if events:
-            docs = [_event_doc(tenant, version or 0, event) for event in events]
-            pairs = {(event.training, event.learner) for event in events}
-            unit.on_rollback(partial(self._mark_dirty, None, tenant, pairs))  # runs after the events' undo
-            unit.on_rollback(partial(events_collection.delete_many, {"_id": {"$in": [doc["_id"] for doc in docs]}}))
-            events_collection.insert_many(docs, ordered=False, session=unit.session)
-            affected.update((event.training, event.learner) for event in events)
+        blocks = group(batch_events(with_events, stored_us, voided), stored_us)
+        if blocks:
+            pairs = {(block.training, block.learner) for block in blocks if block.training != STANDALONE}
+            unit.on_rollback(partial(self._mark_dirty, None, tenant, pairs))  # runs after the blocks' undo
+            self._insert_blocks(unit, tenant, version or 0, blocks)
+            affected.update(pairs)
         if targets:
-            found = self._find(
-                events_collection, {"tenant": tenant, "statement_id": {"$in": targets}}, session=unit.session
-            )
-            if found:
-                lost = {(str(doc["training"]), str(doc["learner"])) for doc in found}
-                unit.on_rollback(partial(self._mark_dirty, None, tenant, lost))  # runs after the events' undo
-                events_collection.delete_many({"_id": {"$in": [doc["_id"] for doc in found]}}, session=unit.session)
-                unit.on_rollback(partial(events_collection.insert_many, found, ordered=False))
-                affected.update((str(doc["training"]), str(doc["learner"])) for doc in found)
-            gone = self._find(
-                self._db[MICRO], {"tenant": tenant, "statement_id": {"$in": targets}}, session=unit.session
-            )
-            if gone:
-                self._db[MICRO].delete_many({"_id": {"$in": [doc["_id"] for doc in gone]}}, session=unit.session)
-                unit.on_rollback(partial(self._db[MICRO].insert_many, gone, ordered=False))
+            lost: set[Pair] = set()  # filled below; the undo marks them after the blocks are restored
+            unit.on_rollback(partial(self._mark_dirty, None, tenant, lost))
+            trainings = [STANDALONE, *self._training_ids(unit, tenant)]
+            keys = by_block_key(self._statement_keys(unit.session, tenant, targets))
+            lost.update(pair for pair in self._remove_from_blocks(unit, tenant, trainings, keys) if pair[0])
+            affected.update(lost)
         self._mark_dirty(unit.session, tenant, affected)
+
+    def _training_ids(self, unit: _Unit, tenant: str) -> list[str]:
+        flt, fields = {"tenant": tenant}, {"_id": 0, "training_id": 1}
+        return [str(doc["training_id"]) for doc in self._find(self._db[TRAININGS], flt, fields, session=unit.session)]
+
+    def _insert_blocks(self, unit: _Unit, tenant: str, version: int, blocks: Sequence[Block]) -> None:
+        """Insert a batch's blocks.  Without a transaction a rebuild may have stored a block under the same key
+        meanwhile (it read the batch's statements before their blocks were written): those are merged into it."""
+        docs = [_block_doc(tenant, version, block) for block in blocks]
+        collection = self._db[BLOCKS]
+        unit.on_rollback(partial(collection.delete_many, {"_id": {"$in": [doc["_id"] for doc in docs]}}))
+        try:
+            collection.insert_many(docs, ordered=False, session=unit.session)
+        except BulkWriteError as exc:
+            refused = _duplicates(exc)
+            if unit.session is not None or refused is None:  # a transaction is aborted by any write error
+                raise
+            self._merge_blocks(unit, tenant, version, [blocks[index] for index in refused], newer_wins=False)
+
+    def _statement_keys(self, session: Any, tenant: str, statement_ids: Sequence[str]) -> list[StatementKey]:
+        """Where the events of those of the statements that are stored (and have a learner) are kept."""
+        found: list[StatementKey] = []
+        for chunk in _chunks(statement_ids):
+            for doc in self._find(
+                self._statements,
+                {"tenant": tenant, "statement_id": {"$in": list(chunk)}},
+                {"_id": 0, "statement_id": 1, "stored_us": 1, "body": 1},
+                session=session,
+            ):
+                learner = statement_learner(str(doc["body"]))
+                if learner is not None:
+                    found.append(StatementKey(str(doc["statement_id"]), learner, int(doc["stored_us"])))
+        return found
+
+    def _stored_times(self, session: Any, tenant: str, statement_ids: Sequence[str]) -> dict[str, int]:
+        """``stored_us`` of those of the statements that are stored and not voided."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(statement_ids):
+            for doc in self._find(
+                self._statements,
+                {"tenant": tenant, "voided": False, "statement_id": {"$in": list(chunk)}},
+                {"_id": 0, "statement_id": 1, "stored_us": 1},
+                session=session,
+            ):
+                found[str(doc["statement_id"])] = int(doc["stored_us"])
+        return found
+
+    def _blocks_under(self, session: Any, tenant: str, keys: Sequence[tuple[Any, str, int]]) -> list[Document]:
+        """The blocks under these keys, ``(training or {"$in": trainings}, learner, stored_us)``: one read (of
+        index ranges) per ``_KEYS_PER_QUERY`` keys."""
+        found: list[Document] = []
+        for chunk in _chunks(keys, _KEYS_PER_QUERY):
+            clauses = [
+                {"tenant": tenant, "training": training, "learner": learner, "stored_us": stored_us}
+                for training, learner, stored_us in chunk
+            ]
+            found.extend(self._find(self._db[BLOCKS], {"$or": clauses}, session=session))
+        return found
+
+    def _remove_from_blocks(
+        self, unit: _Unit, tenant: str, trainings: Sequence[str], keys: Mapping[tuple[str, int], set[str]]
+    ) -> set[Pair]:
+        """Remove the events of statements from their blocks (``keys``: statement ids by (learner, stored_us)),
+        in each of ``trainings``: a block is rewritten without them, or deleted when nothing is left; the
+        (training, learner) pairs that lost some."""
+        training: Any = trainings[0] if len(trainings) == 1 else {"$in": list(trainings)}
+        docs = self._blocks_under(unit.session, tenant, [(training, learner, stored) for learner, stored in keys])
+        writes: list[ReplaceOne[Document] | DeleteOne] = []
+        old: list[Document] = []
+        lost: set[Pair] = set()
+        for doc in docs:
+            events = _block_events(doc)
+            kept = without(events, keys.get((str(doc["learner"]), int(doc["stored_us"])), set()))
+            if len(kept) == len(events):
+                continue
+            old.append(doc)
+            lost.add((str(doc["training"]), str(doc["learner"])))
+            if kept:
+                block = Block(str(doc["training"]), str(doc["learner"]), int(doc["stored_us"]), tuple(kept))
+                writes.append(
+                    ReplaceOne({"_id": doc["_id"]}, _block_doc(tenant, int(doc["version"]), block, doc["_id"]))
+                )
+            else:
+                writes.append(DeleteOne({"_id": doc["_id"]}))
+        if writes:
+            collection = self._db[BLOCKS]
+            unit.on_rollback(
+                partial(
+                    collection.bulk_write, [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in old], ordered=False
+                )
+            )
+            collection.bulk_write(writes, ordered=False, session=unit.session)
+        return lost
+
+    def _merge_blocks(
+        self, unit: _Unit, tenant: str, version: int, blocks: Sequence[Block], *, newer_wins: bool = True
+    ) -> None:
+        """Store ``blocks`` merged with the blocks already kept under their keys, one block per key afterwards.
+        Of two events of one statement the given one is kept (recomputed by a rebuild), or with ``newer_wins``
+        False the one already kept (a batch's block that met a rebuild's)."""
+        collection = self._db[BLOCKS]
+        for chunk in _chunks(blocks, _KEYS_PER_QUERY):
+            found = self._blocks_under(unit.session, tenant, [(b.training, b.learner, b.stored_us) for b in chunk])
+            under: dict[BlockKey, list[Document]] = {}
+            for doc in _by_version(found):
+                under.setdefault((str(doc["training"]), str(doc["learner"]), int(doc["stored_us"])), []).append(doc)
+            docs: list[Document] = []
+            for block in chunk:
+                here = under.get((block.training, block.learner, block.stored_us), [])
+                kept = unique(event for doc in here for event in _block_events(doc))
+                if newer_wins:
+                    merged = [*without(kept, {event.statement_id for event in block.events}), *block.events]
+                else:
+                    merged = [*kept, *without(block.events, {event.statement_id for event in kept})]
+                top = max([version, *(int(doc["version"]) for doc in here)])
+                docs.append(_block_doc(tenant, top, replace(block, events=tuple(merged))))
+            unit.on_rollback(partial(_restore_blocks, collection, [doc["_id"] for doc in docs], found))
+            if found:
+                collection.delete_many({"_id": {"$in": [doc["_id"] for doc in found]}}, session=unit.session)
+            collection.insert_many(docs, ordered=False, session=unit.session)
 
     def _mark_dirty(self, session: Any, tenant: str, pairs: set[Pair]) -> None:
         """Mark these rows for a refold at the next read (each marker counts the changes since it was read).  A
@@ -303,15 +474,17 @@ class MongoProgress:
     def _participant_events(
         self, unit: _Unit, tenant: str, training_id: str, learners: Sequence[str] | None
     ) -> dict[str, list[ProgressEvent]]:
-        """Stored events by learner: of the given learners, or of every learner of the training (None)."""
+        """Stored events by learner: of the given learners, or of every learner of the training (None); one
+        per statement (the higher version's, when two blocks hold it)."""
         found: dict[str, list[ProgressEvent]] = {}
         filters: list[dict[str, Any]] = [{"tenant": tenant, "training": training_id}]
         if learners is not None:
             filters = [{**filters[0], "learner": {"$in": list(chunk)}} for chunk in _chunks(learners)]
-        for flt in filters:
-            for doc in self._find(self._db[EVENTS], flt, {"learner": 1, "event": 1}, session=unit.session):
-                found.setdefault(str(doc["learner"]), []).append(ProgressEvent.from_record(doc["event"]))
-        return found
+        fields = {"_id": 0, "training": 1, "learner": 1, "version": 1, "ev": 1}
+        docs = [doc for flt in filters for doc in self._find(self._db[BLOCKS], flt, fields, session=unit.session)]
+        for doc in _by_version(docs):
+            found.setdefault(str(doc["learner"]), []).extend(_block_events(doc))
+        return {learner: unique(events) for learner, events in found.items()}
 
     def _refold_progress(
         self,
@@ -356,40 +529,18 @@ class MongoProgress:
             training = self._load_training(unit, tenant, training_id)
             if training is None:  # pragma: no cover - read in this unit just above
                 return False
-            collection = self._db[EVENTS]
-            collection.delete_many(
+            quiet = _no_undo(unit)
+            self._db[BLOCKS].delete_many(
                 {"tenant": tenant, "training": training_id, "version": {"$lt": version}}, session=session
             )
-            docs = [_event_doc(tenant, version, event) for event in events if event.training == training_id]
-            for chunk in _chunks(docs):
-                same = {
-                    "tenant": tenant,
-                    "training": training_id,
-                    "statement_id": {"$in": [d["statement_id"] for d in chunk]},
-                }
-                collection.delete_many(same, session=session)
-                collection.insert_many(list(chunk), ordered=False, session=session)
-            ids = sorted({str(doc["statement_id"]) for doc in docs})
-            for chunk_ids in _chunks(ids):  # voided after the caller read them
-                voided = self._find(
-                    self._statements,
-                    {"tenant": tenant, "voided": True, "statement_id": {"$in": list(chunk_ids)}},
-                    {"statement_id": 1},
-                    session=session,
-                )
-                if voided:
-                    collection.delete_many(
-                        {
-                            "tenant": tenant,
-                            "training": training_id,
-                            "statement_id": {"$in": [str(v["statement_id"]) for v in voided]},
-                        },
-                        session=session,
-                    )
+            mine = [event for event in events if event.training == training_id]
+            stored = self._stored_times(session, tenant, sorted({event.statement_id for event in mine}))
+            live = [event for event in mine if event.statement_id in stored]  # voided after the caller read them
+            self._merge_blocks(quiet, tenant, version, group(live, stored))
             loaded = self._participant_events(unit, tenant, training_id, None)
             self._db[ROWS].delete_many({"tenant": tenant, "training": training_id}, session=session)
             pairs = {(training_id, learner) for learner in participant_keys(training, loaded)}
-            self._refold_progress(_no_undo(unit), tenant, pairs, {training_id: loaded})
+            self._refold_progress(quiet, tenant, pairs, {training_id: loaded})
             self._db[TRAININGS].update_one(flt, {"$set": {"built_version": version}}, session=session)
             return True
 
@@ -406,23 +557,13 @@ class MongoProgress:
             clock = self._find_one(self._meta, {"_id": f"clock:{tenant}"}, {"progress_version": 1}, session=session)
             if int((clock or {}).get("progress_version", 0)) != version:
                 return False
-            collection = self._db[MICRO]
-            for chunk in _chunks(sorted(set(statement_ids))):
-                collection.delete_many({"tenant": tenant, "statement_id": {"$in": list(chunk)}}, session=session)
-            voided: set[str] = set()
-            for chunk in _chunks(sorted({event.statement_id for event in events})):
-                voided.update(
-                    str(doc["statement_id"])
-                    for doc in self._find(
-                        self._statements,
-                        {"tenant": tenant, "voided": True, "statement_id": {"$in": list(chunk)}},
-                        {"statement_id": 1},
-                        session=session,
-                    )
-                )
-            docs = [_micro_doc(tenant, event) for event in events if event.statement_id not in voided]
-            for part in _chunks(docs):
-                collection.insert_many(list(part), ordered=False, session=session)
+            quiet = _no_undo(unit)
+            keys = by_block_key(self._statement_keys(session, tenant, sorted(set(statement_ids))))
+            self._remove_from_blocks(quiet, tenant, [STANDALONE], keys)
+            micro = [event for event in events if event.training == STANDALONE]
+            stored = self._stored_times(session, tenant, sorted({event.statement_id for event in micro}))
+            live = [event for event in micro if event.statement_id in stored]  # not voided meanwhile
+            self._merge_blocks(quiet, tenant, version, group(live, stored))
             return True
 
         with translate_errors("replace_micro_events"):
@@ -431,30 +572,23 @@ class MongoProgress:
 
     def clear_micro_events(self, tenant: str) -> None:
         with translate_errors("clear_micro_events"):
-            self._db[MICRO].delete_many({"tenant": tenant})
+            self._db[BLOCKS].delete_many({"tenant": tenant, "training": STANDALONE})
 
     def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
-        conditions: list[dict[str, Any]] = [
-            {"tenant": tenant, "at_us": {"$gte": query.since_us, "$lt": query.before_us}}
-        ]
+        """The blocks of the period (the partial time index), or of the learner (the key index), cut to it."""
+        flt: dict[str, Any] = {
+            "tenant": tenant,
+            "training": STANDALONE,
+            "hi_us": {"$gte": query.since_us},
+            "lo_us": {"$lt": query.before_us},
+        }
         if query.learner is not None:
-            conditions.append({"learner": query.learner})
-        if query.after is not None:
-            at_us, statement_id = query.after
-            conditions.append(
-                {"$or": [{"at_us": {"$gt": at_us}}, {"at_us": at_us, "statement_id": {"$gt": statement_id}}]}
-            )
-        if query.limit <= 0:
-            return []
+            flt["learner"] = query.learner
+        fields = {"_id": 0, "training": 1, "learner": 1, "version": 1, "ev": 1}
         with translate_errors("list_micro_events"):
-            docs = self._find(
-                self._db[MICRO],
-                {"$and": conditions},
-                {"_id": 0, "event": 1},
-                sort=[("at_us", ASCENDING), ("statement_id", ASCENDING)],
-                limit=query.limit,
-            )
-        return [ProgressEvent.from_record(doc["event"]) for doc in docs]
+            docs = self._find(self._db[BLOCKS], flt, fields)
+        events = unique(event for doc in _by_version(docs) for event in _block_events(doc))
+        return [event for event in events if query.since_us <= event.at_us < query.before_us]
 
     # reads ---------------------------------------------------------------------------------------------
     def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:
@@ -489,27 +623,51 @@ class MongoProgress:
             return self._participant_events(_Unit(), tenant, training_id, [learner]).get(learner, [])
 
 
-def _event_doc(tenant: str, version: int, event: ProgressEvent) -> dict[str, Any]:
+_BLOCK_KEY = ("tenant", "training", "learner", "stored_us", "first")
+
+
+def _block_doc(tenant: str, version: int, block: Block, object_id: ObjectId | None = None) -> Document:
     return {
-        "_id": ObjectId(),
+        "_id": object_id or ObjectId(),
         "tenant": tenant,
-        "training": event.training,
-        "learner": event.learner,
-        "statement_id": event.statement_id,
+        "training": block.training,
+        "learner": block.learner,
+        "stored_us": block.stored_us,
+        "first": block.first,
         "version": version,
-        "event": event.to_record(),
+        "lo_us": block.lo_us,
+        "hi_us": block.hi_us,
+        "ev": [pack(event) for event in block.events],
     }
 
 
-def _micro_doc(tenant: str, event: ProgressEvent) -> dict[str, Any]:
-    return {
-        "_id": ObjectId(),
-        "tenant": tenant,
-        "statement_id": event.statement_id,
-        "learner": event.learner,
-        "at_us": event.at_us,
-        "event": event.to_record(),
-    }
+def _block_events(doc: Mapping[str, Any]) -> list[ProgressEvent]:
+    training, learner = str(doc["training"]), str(doc["learner"])
+    return [unpack(item, training, learner) for item in doc["ev"]]
+
+
+def _by_version(docs: Iterable[Document]) -> list[Document]:
+    """Blocks in the order readers take their events (the higher version's last, so it wins in ``unique``);
+    sorted here, not by the server, which would have to sort a year of blocks in memory."""
+    return sorted(docs, key=lambda doc: int(doc["version"]))
+
+
+def _duplicates(exc: BulkWriteError) -> list[int] | None:
+    """Indexes of the documents an unordered insert refused for a key already taken; None when anything else
+    went wrong."""
+    errors = exc.details.get("writeErrors") or []
+    if not errors or exc.details.get("writeConcernErrors"):
+        return None
+    if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+        return None
+    return [int(error["index"]) for error in errors]
+
+
+def _restore_blocks(collection: Any, new_ids: Iterable[ObjectId], old: list[Document]) -> None:
+    """Undo of a merge: the blocks it replaced, as they were."""
+    collection.delete_many({"_id": {"$in": list(new_ids)}})
+    if old:
+        collection.insert_many(old, ordered=False)
 
 
 def _row_doc(tenant: str, record: ProgressRowRecord) -> dict[str, Any]:

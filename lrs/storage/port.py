@@ -217,14 +217,11 @@ class ProgressRowQuery:
 @dataclass(frozen=True)
 class MicroEventQuery:
     """Microlearning events of one tenant with ``since_us <= at_us < before_us``, of one learner (IFI key) when
-    ``learner`` is given, ordered by ``(at_us, statement_id)``; ``after`` is the ``(at_us, statement_id)`` of the
-    previous page's last event (exclusive)."""
+    ``learner`` is given."""
 
     since_us: int
     before_us: int
     learner: str | None = None
-    after: tuple[int, str] | None = None
-    limit: int = 1000
 
 
 class Store(Protocol):
@@ -391,7 +388,8 @@ class Store(Protocol):
         """The stored events of one participant in one training (any order)."""
 
     def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
-        """One indexed range read of the tenant's microlearning events (see :class:`MicroEventQuery`)."""
+        """The tenant's microlearning events matching ``query``, in no particular order: an indexed read of the
+        blocks of the period (or of the learner's blocks), never of statements."""
 
     def replace_micro_events(
         self, tenant: str, statement_ids: Sequence[str], events: Sequence[ProgressEvent], *, version: int

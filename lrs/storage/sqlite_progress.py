@@ -6,17 +6,16 @@ Mixed into :class:`lrs.storage.sqlite.SQLiteStore`, whose connection helpers it 
 * ``training_versions``: the tenant's trainings version, bumped by every put and delete in the same
   transaction.  ``insert_statements`` compares it with the version the events were computed with inside its
   ``BEGIN IMMEDIATE`` transaction, so a batch never writes events computed from outdated trainings.
-* ``progress_events``: one row per ``(tenant, training, learner, statement_id)`` (the primary key: a
-  participant's events are one range), with the trainings ``version`` it was computed with and the event's
-  fields as columns (no JSON to encode or parse on the hot path).  A voided statement's events are found by
-  primary key (its actor is the learner), so there is no second index to update on every insert.
+* ``event_blocks``: the events, a row per ``(tenant, training, learner, stored_us, first)`` (the primary key;
+  ``training`` ``""`` for microlearning): the events one batch gave one learner in one training, as compact JSON
+  (:mod:`lrs.progress.blocks`), with the trainings ``version`` they were computed with and their smallest and
+  largest time.  A batch writes a row per learner and training it concerns, not per statement; a participant's
+  events in a training are one key range; a statement's events are found again from its learner (the actor) and
+  its ``stored`` time, so voiding needs no index by statement id.  A partial index on ``(tenant, hi_us)`` of the
+  microlearning rows serves the learning-hours reads of a period (a one-learner report reads that learner's
+  range).
 * ``progress_rows``: one row per ``(tenant, training, learner)`` (the primary key: one training's rows are one
   range, paged by learner), the row as JSON plus ``status`` and ``last_activity_us``, each indexed for filters.
-* ``micro_events``: one row per ``(tenant, learner, statement_id)`` (the primary key: a batch's rows are a few
-  learners' ranges, not a random page per statement id; voiding finds the learner in the statement, as for
-  events), the standalone event's fields as columns, indexed by time for the learning-hours reads (a
-  one-learner report reads that learner's range).
-
 * ``progress_dirty``: one row per ``(tenant, training, learner)`` whose events changed since its row was last
   refolded.
 
@@ -32,8 +31,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
+from lrs.progress.blocks import Block, StatementKey, by_block_key, decode, encode, group, unique, without
 from lrs.progress.events import STANDALONE, ProgressEvent
 from lrs.progress.projection import (
     Pair,
@@ -59,37 +60,26 @@ CREATE TABLE IF NOT EXISTS trainings (
     tenant TEXT NOT NULL, training_id TEXT NOT NULL, version INTEGER NOT NULL, built_version INTEGER NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (tenant, training_id));
 CREATE TABLE IF NOT EXISTS training_versions (tenant TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS progress_events (
-    tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL, statement_id TEXT NOT NULL,
-    version INTEGER NOT NULL, activity TEXT NOT NULL, direct INTEGER NOT NULL, verb TEXT NOT NULL,
-    at_us INTEGER NOT NULL, scaled REAL, duration_ms INTEGER, session TEXT,
-    PRIMARY KEY (tenant, training, learner, statement_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event_blocks (
+    tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL, stored_us INTEGER NOT NULL,
+    first TEXT NOT NULL, version INTEGER NOT NULL, lo_us INTEGER NOT NULL, hi_us INTEGER NOT NULL,
+    events TEXT NOT NULL, PRIMARY KEY (tenant, training, learner, stored_us, first)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_blocks_micro_by_time ON event_blocks (tenant, hi_us) WHERE training = '';
 CREATE TABLE IF NOT EXISTS progress_rows (
     tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL, status TEXT NOT NULL,
     last_activity_us INTEGER, row TEXT NOT NULL,
     PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS progress_rows_by_status ON progress_rows (tenant, training, status, learner);
 CREATE INDEX IF NOT EXISTS progress_rows_by_activity ON progress_rows (tenant, training, last_activity_us);
-CREATE TABLE IF NOT EXISTS micro_events (
-    tenant TEXT NOT NULL, learner TEXT NOT NULL, statement_id TEXT NOT NULL, activity TEXT NOT NULL,
-    direct INTEGER NOT NULL, verb TEXT NOT NULL, at_us INTEGER NOT NULL, scaled REAL, duration_ms INTEGER,
-    session TEXT, PRIMARY KEY (tenant, learner, statement_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS micro_events_by_time ON micro_events (tenant, at_us, statement_id);
 CREATE TABLE IF NOT EXISTS progress_dirty (
     tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL,
     PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 """
 
 _ROW_COLUMNS = "training, learner, status, last_activity_us, row"
-_EVENT_COLUMNS = "statement_id, training, learner, activity, direct, verb, at_us, scaled, duration_ms, session"
-_INSERT_EVENTS = (
-    f"INSERT OR REPLACE INTO progress_events (tenant, version, {_EVENT_COLUMNS})"  # noqa: S608
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_MICRO_COLUMNS = "statement_id, learner, activity, direct, verb, at_us, scaled, duration_ms, session"
-_INSERT_MICRO = (
-    f"INSERT OR REPLACE INTO micro_events (tenant, {_MICRO_COLUMNS})"  # noqa: S608
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_BLOCK = (
+    "INSERT OR REPLACE INTO event_blocks (tenant, training, learner, stored_us, first, version, lo_us, hi_us, events)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CHUNK = 500
 
@@ -103,33 +93,45 @@ def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def _fields(e: ProgressEvent) -> tuple[Any, ...]:
-    """The columns after ``statement_id`` (and ``training``) of an event row."""
-    return (e.learner, e.activity, int(e.direct), e.verb, e.at_us, e.scaled, e.duration_ms, e.session)
-
-
-def _event_row(tenant: str, version: int, e: ProgressEvent) -> tuple[Any, ...]:
-    return (tenant, version, e.statement_id, e.training, *_fields(e))
-
-
-def _event(row: Sequence[Any]) -> ProgressEvent:
-    """An event from the columns of ``_EVENT_COLUMNS``."""
-    statement_id, training, learner, activity, direct, verb, at_us, scaled, duration_ms, session = row
-    return ProgressEvent(
-        statement_id, training, learner, activity, bool(direct), verb, at_us, scaled, duration_ms, session
+def _block_row(tenant: str, version: int, block: Block) -> tuple[Any, ...]:
+    return (
+        tenant,
+        block.training,
+        block.learner,
+        block.stored_us,
+        block.first,
+        version,
+        block.lo_us,
+        block.hi_us,
+        encode(block.events),
     )
 
 
-def _micro_row(tenant: str, e: ProgressEvent) -> tuple[Any, ...]:
-    return (tenant, e.statement_id, *_fields(e))
-
-
-def _micro(row: Sequence[Any]) -> ProgressEvent:
-    """A microlearning event from the columns of ``_MICRO_COLUMNS``."""
-    statement_id, learner, activity, direct, verb, at_us, scaled, duration_ms, session = row
-    return ProgressEvent(
-        statement_id, STANDALONE, learner, activity, bool(direct), verb, at_us, scaled, duration_ms, session
-    )
+def _migrate_event_rows(conn: sqlite3.Connection, tables: set[str]) -> None:
+    """Move the events of a store written before blocks (one row per event, ``progress_events`` and
+    ``micro_events``) into ``event_blocks``, then drop the old tables."""
+    sources = {
+        "progress_events": "e.training, e.version",
+        "micro_events": "'', 0",
+    }
+    for table, training_version in sources.items():
+        if table not in tables:
+            continue
+        by_version: dict[tuple[str, int], list[ProgressEvent]] = {}
+        stored: dict[str, int] = {}
+        for row in conn.execute(
+            f"SELECT e.tenant, {training_version}, e.statement_id, e.learner, e.activity, e.direct, e.verb,"  # noqa: S608
+            f" e.at_us, e.scaled, e.duration_ms, e.session, s.stored_us FROM {table} e CROSS JOIN statements s"
+            " ON s.tenant = e.tenant AND s.statement_id = e.statement_id AND s.voided = 0"
+        ):
+            tenant, training, version, statement_id, learner, activity, direct, verb, at_us, scaled, du, se, st = row
+            event = ProgressEvent(statement_id, training, learner, activity, bool(direct), verb, at_us, scaled, du, se)
+            by_version.setdefault((tenant, int(version)), []).append(event)
+            stored[f"{tenant}\n{statement_id}"] = int(st)
+        for (tenant, version), events in by_version.items():
+            times = {event.statement_id: stored[f"{tenant}\n{event.statement_id}"] for event in events}
+            conn.executemany(_INSERT_BLOCK, [_block_row(tenant, version, block) for block in group(events, times)])
+        conn.execute(f"DROP TABLE {table}")
 
 
 class SQLiteProgress:
@@ -144,6 +146,10 @@ class SQLiteProgress:
 
     def _init_progress(self, conn: sqlite3.Connection) -> None:
         conn.executescript(PROGRESS_SCHEMA)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables & {"progress_events", "micro_events"}:  # stores written before events were kept in blocks
+            with self._write() as write:
+                _migrate_event_rows(write, tables)
 
     # trainings ---------------------------------------------------------------------------------------
     @staticmethod
@@ -208,7 +214,7 @@ class SQLiteProgress:
             gone = conn.execute("DELETE FROM trainings WHERE tenant = ? AND training_id = ?", (tenant, training_id))
             if not gone.rowcount:
                 return False
-            conn.execute("DELETE FROM progress_events WHERE tenant = ? AND training = ?", (tenant, training_id))
+            conn.execute("DELETE FROM event_blocks WHERE tenant = ? AND training = ?", (tenant, training_id))
             conn.execute("DELETE FROM progress_rows WHERE tenant = ? AND training = ?", (tenant, training_id))
             conn.execute("DELETE FROM progress_dirty WHERE tenant = ? AND training = ?", (tenant, training_id))
             self._bump_version(conn, tenant)
@@ -246,28 +252,24 @@ class SQLiteProgress:
         *,
         version: int | None,
     ) -> None:
-        """Store the batch's events, delete those of the statements it voids, refold the rows concerned.
-        ``voided``: ids of the batch's statements that were stored voided (they have no events)."""
+        """Store the batch's events (a block per training and learner), delete those of the statements it voids,
+        mark the rows concerned dirty.  ``voided``: ids of the batch's statements stored voided (no events)."""
         with_events = [record for record in records if record.progress_events]
         targets = voiding_targets(records)
         if not with_events and not targets:
             return
         affected: set[Pair] = set()
-        micro: list[ProgressEvent] = []
-        events: list[ProgressEvent] = []
-        for event in batch_events(with_events, stored_us, voided):
-            (micro if event.training == STANDALONE else events).append(event)
-        if events:
-            conn.executemany(_INSERT_EVENTS, [_event_row(tenant, version or 0, event) for event in events])
-            affected.update((event.training, event.learner) for event in events)
-        if micro:
-            conn.executemany(_INSERT_MICRO, [_micro_row(tenant, event) for event in micro])
+        blocks = group(batch_events(with_events, stored_us, voided), stored_us)
+        if blocks:
+            conn.executemany(_INSERT_BLOCK, [_block_row(tenant, version or 0, block) for block in blocks])
+            affected.update((block.training, block.learner) for block in blocks if block.training != STANDALONE)
         if targets:
-            affected.update(self._delete_events_of(conn, tenant, targets))
-        conn.executemany(
-            "INSERT OR IGNORE INTO progress_dirty (tenant, training, learner) VALUES (?, ?, ?)",
-            [(tenant, training_id, learner) for training_id, learner in affected],
-        )
+            affected.update(self._remove_events_of(conn, tenant, targets))
+        if affected:
+            conn.executemany(
+                "INSERT OR IGNORE INTO progress_dirty (tenant, training, learner) VALUES (?, ?, ?)",
+                [(tenant, training_id, learner) for training_id, learner in affected],
+            )
 
     def _settle(self, tenant: str, training_id: str, learner: str | None = None) -> None:
         """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given), so a read sees
@@ -283,59 +285,111 @@ class SQLiteProgress:
             conn.execute(f"DELETE FROM progress_dirty WHERE {where}", params)  # noqa: S608
 
     @staticmethod
-    def _voided_among(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[str]:
-        """Those of the statements that are stored voided."""
-        voided: set[str] = set()
+    def _statement_keys(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> list[StatementKey]:
+        """Where the events of those of the statements that are stored (and have a learner) are kept."""
+        found: list[StatementKey] = []
         for chunk in _chunks(statement_ids):
-            voided.update(
-                row[0]
-                for row in conn.execute(
-                    f"SELECT statement_id FROM statements WHERE tenant = ? AND voided = 1"  # noqa: S608
-                    f" AND statement_id IN ({_marks(chunk)})",
-                    (tenant, *chunk),
-                )
-            )
-        return voided
-
-    @staticmethod
-    def _learners_of(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> list[tuple[str, str]]:
-        """(statement id, learner) of those of the statements that are stored and have a learner (an IFI)."""
-        found: list[tuple[str, str]] = []
-        for chunk in _chunks(statement_ids):
-            for statement_id, body in conn.execute(
-                f"SELECT statement_id, body FROM statements WHERE tenant = ? AND statement_id IN ({_marks(chunk)})",  # noqa: S608
+            for statement_id, stored_us, body in conn.execute(
+                "SELECT statement_id, stored_us, body FROM statements"  # noqa: S608
+                f" WHERE tenant = ? AND statement_id IN ({_marks(chunk)})",
                 (tenant, *chunk),
             ):
                 learner = statement_learner(body)
                 if learner is not None:
-                    found.append((statement_id, learner))
+                    found.append(StatementKey(statement_id, learner, int(stored_us)))
         return found
 
     @staticmethod
-    def _delete_micro(conn: sqlite3.Connection, tenant: str, of: Sequence[tuple[str, str]]) -> None:
-        """Delete the microlearning events of these (statement id, learner) pairs, by primary key."""
-        conn.executemany(
-            "DELETE FROM micro_events WHERE tenant = ? AND learner = ? AND statement_id = ?",
-            [(tenant, learner, statement_id) for statement_id, learner in of],
-        )
-
-    def _delete_events_of(self, conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[Pair]:
-        """Delete the events (and microlearning events) of these statements; the (training, learner) pairs that
-        lost some.  The events are found by primary key: the learner is the statement's actor and there is a
-        handful of trainings (an index by statement id would make every event insert touch a random page)."""
-        trainings = [row[0] for row in conn.execute("SELECT training_id FROM trainings WHERE tenant = ?", (tenant,))]
-        affected: set[Pair] = set()
-        learners = self._learners_of(conn, tenant, statement_ids)
-        self._delete_micro(conn, tenant, learners)
-        for statement_id, learner in learners:
-            for training_id in trainings:
-                gone = conn.execute(
-                    "DELETE FROM progress_events WHERE tenant = ? AND training = ? AND learner = ? AND statement_id = ?",
-                    (tenant, training_id, learner, statement_id),
+    def _remove_from_blocks(conn: sqlite3.Connection, tenant: str, key: tuple[str, str, int], ids: set[str]) -> bool:
+        """Remove the events of ``ids`` from the blocks under ``key`` (training, learner, stored_us); whether
+        any went."""
+        training, learner, stored_us = key
+        prefix = (tenant, training, learner, stored_us)
+        removed = False
+        for first, version, text in conn.execute(
+            "SELECT first, version, events FROM event_blocks"
+            " WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
+            prefix,
+        ).fetchall():
+            events = decode(text, training, learner)
+            kept = without(events, ids)
+            if len(kept) == len(events):
+                continue
+            removed = True
+            conn.execute(
+                "DELETE FROM event_blocks WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?"
+                " AND first = ?",
+                (*prefix, first),
+            )
+            if kept:
+                conn.execute(
+                    _INSERT_BLOCK, _block_row(tenant, version, Block(training, learner, stored_us, tuple(kept)))
                 )
-                if gone.rowcount:
+        return removed
+
+    def _remove_events_of(self, conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> set[Pair]:
+        """Remove every event (microlearning ones too) of these statements; the (training, learner) pairs that
+        lost some.  Each statement's blocks are found by key: its learner and ``stored`` time, in each training."""
+        trainings = [
+            STANDALONE,
+            *(row[0] for row in conn.execute("SELECT training_id FROM trainings WHERE tenant = ?", (tenant,))),
+        ]
+        affected: set[Pair] = set()
+        for (learner, stored_us), ids in by_block_key(self._statement_keys(conn, tenant, statement_ids)).items():
+            for training_id in trainings:
+                if self._remove_from_blocks(conn, tenant, (training_id, learner, stored_us), ids) and training_id:
                     affected.add((training_id, learner))
         return affected
+
+    def _merge_blocks(self, conn: sqlite3.Connection, tenant: str, version: int, blocks: Sequence[Block]) -> None:
+        """Store ``blocks`` (events recomputed by a rebuild), replacing any event of the same statements already
+        kept under their keys: one block per key afterwards."""
+        for block in blocks:
+            prefix = (tenant, block.training, block.learner, block.stored_us)
+            rows = conn.execute(
+                "SELECT version, events FROM event_blocks"
+                " WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
+                prefix,
+            ).fetchall()
+            kept: list[ProgressEvent] = []
+            for _version, text in rows:
+                kept.extend(decode(text, block.training, block.learner))
+            merged = [*without(kept, {event.statement_id for event in block.events}), *block.events]
+            if rows:
+                conn.execute(
+                    "DELETE FROM event_blocks WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
+                    prefix,
+                )
+            top = max([version, *(int(row[0]) for row in rows)])
+            conn.execute(_INSERT_BLOCK, _block_row(tenant, top, replace(block, events=tuple(merged))))
+
+    @staticmethod
+    def _stored_times(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> dict[str, int]:
+        """``stored_us`` of those of the statements that are stored and not voided."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(statement_ids):
+            found.update(
+                conn.execute(
+                    "SELECT statement_id, stored_us FROM statements WHERE tenant = ? AND voided = 0"  # noqa: S608
+                    f" AND statement_id IN ({_marks(chunk)})",
+                    (tenant, *chunk),
+                ).fetchall()
+            )
+        return found
+
+    @staticmethod
+    def _training_events(
+        conn: sqlite3.Connection, tenant: str, training_id: str, learners: Sequence[str] | None = None
+    ) -> dict[str, list[ProgressEvent]]:
+        """The stored events of the training (of ``learners`` only, when given), by learner."""
+        found: dict[str, list[ProgressEvent]] = {}
+        sql = "SELECT learner, events FROM event_blocks WHERE tenant = ? AND training = ?"
+        chunks: Iterator[Sequence[str]] | list[Sequence[str]] = [()] if learners is None else _chunks(learners)
+        for chunk in chunks:
+            where = f" AND learner IN ({_marks(chunk)})" if learners is not None else ""
+            for learner, text in conn.execute(f"{sql}{where} ORDER BY version", (tenant, training_id, *chunk)):
+                found.setdefault(learner, []).extend(decode(text, training_id, learner))
+        return {learner: unique(events) for learner, events in found.items()}
 
     def _refold(
         self,
@@ -349,15 +403,7 @@ class SQLiteProgress:
             return
 
         def load_events(training_id: str, learners: Sequence[str]) -> Mapping[str, list[ProgressEvent]]:
-            found: dict[str, list[ProgressEvent]] = {}
-            for chunk in _chunks(learners):
-                for row in conn.execute(
-                    f"SELECT {_EVENT_COLUMNS} FROM progress_events"  # noqa: S608
-                    f" WHERE tenant = ? AND training = ? AND learner IN ({_marks(chunk)})",
-                    (tenant, training_id, *chunk),
-                ):
-                    found.setdefault(row[2], []).append(_event(row))
-            return found
+            return self._training_events(conn, tenant, training_id, learners)
 
         refolded = refold_pairs(
             pairs, lambda training_id: self._stored_training(conn, tenant, training_id), load_events, loaded=loaded
@@ -386,25 +432,14 @@ class SQLiteProgress:
             training = self._stored_training(conn, tenant, training_id)
             assert training is not None  # the row was just read in this transaction
             conn.execute(
-                "DELETE FROM progress_events WHERE tenant = ? AND training = ? AND version < ?",
+                "DELETE FROM event_blocks WHERE tenant = ? AND training = ? AND version < ?",
                 (tenant, training_id, version),
             )
             mine = [event for event in events if event.training == training_id]
-            conn.executemany(_INSERT_EVENTS, [_event_row(tenant, version, event) for event in mine])
-            ids = sorted({event.statement_id for event in mine})
-            for chunk in _chunks(ids):  # voided after the caller read them
-                conn.execute(
-                    "DELETE FROM progress_events WHERE tenant = ? AND training = ? AND statement_id IN"  # noqa: S608
-                    " (SELECT statement_id FROM statements WHERE tenant = ? AND voided = 1"
-                    f" AND statement_id IN ({_marks(chunk)}))",
-                    (tenant, training_id, tenant, *chunk),
-                )
-            loaded: dict[str, list[ProgressEvent]] = {}
-            for row in conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM progress_events WHERE tenant = ? AND training = ?",  # noqa: S608
-                (tenant, training_id),
-            ):
-                loaded.setdefault(row[2], []).append(_event(row))
+            stored = self._stored_times(conn, tenant, sorted({event.statement_id for event in mine}))
+            live = [event for event in mine if event.statement_id in stored]  # voided after the caller read them
+            self._merge_blocks(conn, tenant, version, group(live, stored))
+            loaded = self._training_events(conn, tenant, training_id)
             conn.execute("DELETE FROM progress_rows WHERE tenant = ? AND training = ?", (tenant, training_id))
             pairs = {(training_id, learner) for learner in participant_keys(training, loaded)}
             self._refold(conn, tenant, pairs, {training_id: loaded})
@@ -422,36 +457,41 @@ class SQLiteProgress:
         with self._guard(), self._write() as conn:
             if self._version(conn, tenant) != version:
                 return False
-            self._delete_micro(conn, tenant, self._learners_of(conn, tenant, sorted(set(statement_ids))))
-            voided = self._voided_among(conn, tenant, sorted({event.statement_id for event in events}))
-            conn.executemany(
-                _INSERT_MICRO,
-                [_micro_row(tenant, event) for event in events if event.statement_id not in voided],
-            )
+            for (learner, stored_us), ids in by_block_key(
+                self._statement_keys(conn, tenant, sorted(set(statement_ids)))
+            ).items():
+                self._remove_from_blocks(conn, tenant, (STANDALONE, learner, stored_us), ids)
+            micro = [event for event in events if event.training == STANDALONE]
+            stored = self._stored_times(conn, tenant, sorted({event.statement_id for event in micro}))
+            live = [event for event in micro if event.statement_id in stored]  # not voided meanwhile
+            self._merge_blocks(conn, tenant, version, group(live, stored))
         return True
 
     def clear_micro_events(self, tenant: str) -> None:
         with self._guard(), self._write() as conn:
-            conn.execute("DELETE FROM micro_events WHERE tenant = ?", (tenant,))
+            conn.execute("DELETE FROM event_blocks WHERE tenant = ? AND training = ''", (tenant,))
 
     def list_micro_events(self, tenant: str, query: MicroEventQuery) -> list[ProgressEvent]:
-        where = ["tenant = ?", "at_us >= ?", "at_us < ?"]
-        params: list[Any] = [tenant, query.since_us, query.before_us]
-        source = "micro_events"
-        if query.learner is not None:  # the learner's primary key range (the planner would pick the time index)
-            source = "micro_events INDEXED BY sqlite_autoindex_micro_events_1"
-            where.append("learner = ?")
-            params.append(query.learner)
-        if query.after is not None:
-            where.append("(at_us > ? OR (at_us = ? AND statement_id > ?))")
-            params.extend((query.after[0], query.after[0], query.after[1]))
-        sql = (
-            f"SELECT {_MICRO_COLUMNS} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
-            " ORDER BY at_us, statement_id LIMIT ?"
-        )
+        if query.learner is not None:  # the learner's key range
+            sql = (
+                "SELECT learner, events FROM event_blocks WHERE tenant = ? AND training = '' AND learner = ?"
+                " AND hi_us >= ? AND lo_us < ?"
+            )
+            params: tuple[Any, ...] = (tenant, query.learner, query.since_us, query.before_us)
+        else:  # the blocks of the period, by the time index
+            sql = (
+                "SELECT learner, events FROM event_blocks INDEXED BY event_blocks_micro_by_time"
+                " WHERE tenant = ? AND training = '' AND hi_us >= ? AND lo_us < ?"
+            )
+            params = (tenant, query.since_us, query.before_us)
         with self._guard():
-            rows = self._conn().execute(sql, (*params, max(query.limit, 0))).fetchall()
-        return [_micro(row) for row in rows]
+            rows = self._conn().execute(sql, params).fetchall()
+        return [
+            event
+            for learner, text in rows
+            for event in decode(text, STANDALONE, learner)
+            if query.since_us <= event.at_us < query.before_us
+        ]
 
     # reads ---------------------------------------------------------------------------------------------
     def list_progress_rows(self, tenant: str, training_id: str, query: ProgressRowQuery) -> list[ProgressRowRecord]:
@@ -490,12 +530,4 @@ class SQLiteProgress:
 
     def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
         with self._guard():
-            rows = (
-                self._conn()
-                .execute(
-                    f"SELECT {_EVENT_COLUMNS} FROM progress_events WHERE tenant = ? AND training = ? AND learner = ?",  # noqa: S608
-                    (tenant, training_id, learner),
-                )
-                .fetchall()
-            )
-        return [_event(row) for row in rows]
+            return self._training_events(self._conn(), tenant, training_id, [learner]).get(learner, [])

@@ -44,10 +44,11 @@ def test_rebuild_restores_a_damaged_projection(data_dir: Path, capsys: pytest.Ca
     assert len(micro_want) > 3 and micro_events(store, "bkn") == micro_want
     with sqlite3.connect(data_dir / "lrs.sqlite3") as conn:  # lose part of the projection
         conn.execute("DELETE FROM progress_rows WHERE training = 'latsar'")
-        conn.execute("DELETE FROM progress_events WHERE training = 'pim'")
-        conn.execute("DELETE FROM micro_events WHERE statement_id < '8'")
+        conn.execute("DELETE FROM event_blocks WHERE training = 'pim'")
+        conn.execute("DELETE FROM event_blocks WHERE training = '' AND first < '8'")
         conn.execute(  # and a stale one
-            "INSERT INTO micro_events VALUES ('bkn', 'stale', 'mbox:mailto:x@y', 'https://x', 1, 'x', 5, NULL, 60000, NULL)"
+            "INSERT INTO event_blocks VALUES ('bkn', '', 'mbox:mailto:x@y', 5, 'stale', 0, 5, 5,"
+            ' \'[["stale","https://x",1,"x",5,null,60000,null]]\')'
         )
     assert progress.rows("bkn", "latsar") == []
     capsys.readouterr()
@@ -68,7 +69,7 @@ def test_rebuild_restores_a_damaged_projection(data_dir: Path, capsys: pytest.Ca
 
 
 def micro_events(store: SQLiteStore, tenant: str) -> list[ProgressEvent]:
-    return store.list_micro_events(tenant, MicroEventQuery(0, 2**62, limit=100_000))
+    return sorted_micro(store.list_micro_events(tenant, MicroEventQuery(0, 2**62)))
 
 
 def sorted_micro(events: list[ProgressEvent]) -> list[ProgressEvent]:

@@ -315,9 +315,10 @@ ARTICLE, CLIP = "https://kb.example.go.id/article/1", "https://kb.example.go.id/
 
 
 def micro(store: Store, tenant: str = "acme", **query: Any) -> list[tuple[str, str, int]]:
-    """(statement id, activity, at_us) of the tenant's microlearning events in the query's order."""
+    """(statement id, activity, at_us) of the tenant's microlearning events, by time (the store gives no order)."""
     query = {"since_us": 0, "before_us": 2**62, **query}
-    return [(e.statement_id, e.activity, e.at_us) for e in store.list_micro_events(tenant, MicroEventQuery(**query))]
+    events = store.list_micro_events(tenant, MicroEventQuery(**query))
+    return sorted(((e.statement_id, e.activity, e.at_us) for e in events), key=lambda row: (row[2], row[0]))
 
 
 def read(who: dict[str, Any], activity: str, minute: int, **kw: Any) -> dict[str, Any]:
@@ -340,17 +341,17 @@ def test_statements_about_no_training_with_time_are_kept_as_microlearning(store:
     assert [row[1] for row in micro(store, "plain")] == [ARTICLE, MATERI]  # no trainings: all microlearning
 
 
-def test_microlearning_events_are_read_by_time_and_paged(store: Store) -> None:
+def test_microlearning_events_are_read_by_time_and_learner(store: Store) -> None:
     bodies = [read(ANI if n % 2 else BUDI, ARTICLE, n, result={"duration": "PT1M"}) for n in range(7)]
-    write(store, "acme", bodies)
+    write(store, "acme", bodies[:4])  # two batches: blocks of two stored times
+    write(store, "acme", bodies[4:])
     every = micro(store)
-    assert [row[2] for row in every] == sorted(row[2] for row in every) and len(every) == 7
+    assert [row[0] for row in every] == [b["id"] for b in bodies]
     window = micro(store, since_us=every[2][2], before_us=every[5][2])
-    assert window == every[2:5]
-    first = store.list_micro_events("acme", MicroEventQuery(0, 2**62, limit=3))
-    rest = micro(store, after=(first[-1].at_us, first[-1].statement_id))
-    assert [e.statement_id for e in first] + [row[0] for row in rest] == [row[0] for row in every]
+    assert window == every[2:5]  # cut inside blocks: events outside the window are left out
+    assert micro(store, since_us=every[6][2] + 1) == [] and micro(store, before_us=every[0][2]) == []
     assert [row[0] for row in micro(store, learner=ANI_KEY)] == [b["id"] for b in bodies[1::2]]
+    assert [row[0] for row in micro(store, learner=ANI_KEY, since_us=every[3][2])] == [bodies[3]["id"], bodies[5]["id"]]
 
 
 def test_voiding_removes_microlearning_in_either_order(store: Store) -> None:
