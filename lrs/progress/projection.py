@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from lrs.agents import ifi_key
 from lrs.progress.events import (
-    SESSION_EXTENSION,
     STANDALONE,
     ProgressEvent,
     TrainingIndex,
@@ -142,27 +141,14 @@ def training_events(statement: Mapping[str, Any], index: TrainingIndex) -> tuple
 
 def statement_events(statement: Mapping[str, Any], index: TrainingIndex) -> tuple[ProgressEvent, ...]:
     """Everything the projection keeps of a statement: its events about the tenant's trainings, or, when it
-    concerns none of them, its standalone (microlearning) event.  Exactly ``events_for_statement``, but a
-    statement that names no training and carries no time (no ``result.duration``, no cmi5 session id) costs a
-    few dictionary lookups: it can have no event."""
-    if not (index and _names_a_training(statement, index)) and not _carries_time(statement):
-        return ()
+    concerns none of them, its standalone (microlearning) event (``events_for_statement``, whose cheap exits
+    make a statement that names no training and carries no time cost a few dictionary lookups)."""
     return tuple(events_for_statement(statement, index))
 
 
 def micro_events_of(events: Iterable[ProgressEvent]) -> list[ProgressEvent]:
     """The standalone (microlearning) events among ``events``."""
     return [event for event in events if event.training == STANDALONE]
-
-
-def _carries_time(statement: Mapping[str, Any]) -> bool:
-    """Whether the statement has a ``result.duration`` or a cmi5 session id: what a standalone event needs."""
-    result = statement.get("result")
-    if isinstance(result, Mapping) and result.get("duration") is not None:
-        return True
-    context = statement.get("context")
-    extensions = context.get("extensions") if isinstance(context, Mapping) else None
-    return isinstance(extensions, Mapping) and bool(extensions.get(SESSION_EXTENSION))
 
 
 def _names_a_training(statement: Mapping[str, Any], index: TrainingIndex) -> bool:
@@ -200,7 +186,7 @@ def batch_events(records: Iterable[StatementRecord], stored_us: int, voided: set
         if not record.progress_events or record.statement_id in voided:
             continue
         if record.needs_timestamp:
-            events.extend(replace(event, at_us=stored_us) for event in record.progress_events)
+            events.extend(event._replace(at_us=stored_us) for event in record.progress_events)
         else:
             events.extend(record.progress_events)
     return events

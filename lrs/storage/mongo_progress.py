@@ -174,7 +174,7 @@ class MongoProgress:
                     self._store_migrated(pending)
                     pending = []
                 current = participant
-                event = replace(ProgressEvent.from_record(doc["event"]), training=training, learner=participant[2])
+                event = ProgressEvent.from_record(doc["event"])._replace(training=training, learner=participant[2])
                 pending.append((tenant, int(doc.get("version") or 0), event))
             self._store_migrated(pending)
             self._db.drop_collection(name)
@@ -450,16 +450,16 @@ class MongoProgress:
                 session=session,
             )
 
-    def _settle(self, tenant: str, training_id: str, learner: str | None = None) -> None:
-        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given).  A marker is
-        removed only when unchanged since it was read: a batch that marked it again meanwhile is refolded by
-        the next read."""
+    def _settle(self, tenant: str, training_id: str, learner: str | None = None, limit: int = 0) -> int:
+        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given; at most ``limit``,
+        0: all); how many.  A marker is removed only when unchanged since it was read: a batch that marked it
+        again meanwhile is refolded by the next read."""
         flt: dict[str, Any] = {"tenant": tenant, "training": training_id}
         if learner is not None:
             flt["learner"] = learner
-        marks = self._find(self._db[DIRTY], flt, {"_id": 0, "learner": 1, "n": 1})
+        marks = self._find(self._db[DIRTY], flt, {"_id": 0, "learner": 1, "n": 1}, limit=limit)
         if not marks:
-            return
+            return 0
 
         def work(unit: _Unit) -> None:
             self._refold_progress(unit, tenant, {(training_id, str(mark["learner"])) for mark in marks})
@@ -470,6 +470,34 @@ class MongoProgress:
                 )
 
         self._atomic(work)
+        return len(marks)
+
+    def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
+        found: dict[tuple[str, str], None] = {}
+        after: dict[str, Any] = {}
+        while len(found) < limit:  # one mark per (tenant, training), skipping past each pair's other marks
+            docs = self._find(
+                self._db[DIRTY],
+                after,
+                {"_id": 0, "tenant": 1, "training": 1},
+                sort=[("tenant", ASCENDING), ("training", ASCENDING)],
+                limit=1,
+            )
+            if not docs:
+                break
+            pair = (str(docs[0]["tenant"]), str(docs[0]["training"]))
+            found[pair] = None
+            after = {
+                "$or": [
+                    {"tenant": {"$gt": pair[0]}},
+                    {"tenant": pair[0], "training": {"$gt": pair[1]}},
+                ]
+            }
+        return list(found)
+
+    def settle_progress(self, tenant: str, training_id: str, limit: int) -> int:
+        with translate_errors("settle_progress"):
+            return self._settle(tenant, training_id, limit=max(limit, 1))
 
     def _participant_events(
         self, unit: _Unit, tenant: str, training_id: str, learners: Sequence[str] | None

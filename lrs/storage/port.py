@@ -384,6 +384,13 @@ class Store(Protocol):
     def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
         """One participant's row (refolded first when ingest marked it dirty); None when not a participant."""
 
+    def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` (tenant, training id) pairs that have rows marked dirty by ingest (any order)."""
+
+    def settle_progress(self, tenant: str, training_id: str, limit: int) -> int:
+        """Refold up to ``limit`` of the training's dirty rows now (what a read would do first), in one unit of
+        work; how many were refolded (0: the training was clean).  For a background step between requests."""
+
     def get_progress_events(self, tenant: str, training_id: str, learner: str) -> list[ProgressEvent]:
         """The stored events of one participant in one training (any order)."""
 

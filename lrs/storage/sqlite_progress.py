@@ -271,18 +271,37 @@ class SQLiteProgress:
                 [(tenant, training_id, learner) for training_id, learner in affected],
             )
 
-    def _settle(self, tenant: str, training_id: str, learner: str | None = None) -> None:
-        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given), so a read sees
-        every committed event.  A clean training costs one indexed lookup and no write."""
+    def _settle(self, tenant: str, training_id: str, learner: str | None = None, limit: int | None = None) -> int:
+        """Refold the training's rows marked dirty at ingest (only ``learner``'s, when given; at most ``limit``),
+        so a read sees every committed event; how many.  A clean training costs one indexed lookup, no write."""
         where = "tenant = ? AND training = ?" + (" AND learner = ?" if learner is not None else "")
         params = (tenant, training_id) if learner is None else (tenant, training_id, learner)
         dirty = f"SELECT learner FROM progress_dirty WHERE {where}"  # noqa: S608
         if self._conn().execute(f"{dirty} LIMIT 1", params).fetchone() is None:
-            return
+            return 0
         with self._write() as conn:
+            if limit is not None:
+                dirty += f" LIMIT {int(limit)}"
             learners = [row[0] for row in conn.execute(dirty, params)]
             self._refold(conn, tenant, {(training_id, name) for name in learners})
-            conn.execute(f"DELETE FROM progress_dirty WHERE {where}", params)  # noqa: S608
+            conn.executemany(
+                "DELETE FROM progress_dirty WHERE tenant = ? AND training = ? AND learner = ?",
+                [(tenant, training_id, name) for name in learners],
+            )
+        return len(learners)
+
+    def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
+        with self._guard():
+            rows = (
+                self._conn()
+                .execute("SELECT DISTINCT tenant, training FROM progress_dirty LIMIT ?", (max(limit, 0),))
+                .fetchall()
+            )
+        return [(str(tenant), str(training)) for tenant, training in rows]
+
+    def settle_progress(self, tenant: str, training_id: str, limit: int) -> int:
+        with self._guard():
+            return self._settle(tenant, training_id, limit=max(limit, 1))
 
     @staticmethod
     def _statement_keys(conn: sqlite3.Connection, tenant: str, statement_ids: Sequence[str]) -> list[StatementKey]:

@@ -370,15 +370,39 @@ def test_replace_micro_events_checks_the_version_and_skips_voided_statements(sto
     write(store, "acme", [live, gone])
     write(store, "acme", [voiding(gone["id"])])
     version = put(store, "acme", replace(LATSAR, course=ARTICLE))  # the article is a training's course now
-    events = [replace(e, activity=CLIP) for e in store.list_micro_events("acme", MicroEventQuery(0, 2**62))]
+    events = [e._replace(activity=CLIP) for e in store.list_micro_events("acme", MicroEventQuery(0, 2**62))]
     assert not store.replace_micro_events("acme", [live["id"]], [], version=version - 1)
     assert [row[0] for row in micro(store)] == [live["id"]]  # refused: nothing written
     assert store.replace_micro_events("acme", [live["id"]], [], version=version)
     assert micro(store) == []
-    voided_event = replace(events[0], statement_id=gone["id"])
+    voided_event = events[0]._replace(statement_id=gone["id"])
     assert store.replace_micro_events("acme", [live["id"], gone["id"]], [*events, voided_event], version=version)
     assert [row[:2] for row in micro(store)] == [(live["id"], CLIP)]  # the voided statement's event is dropped
     store.clear_micro_events("other")
     assert len(micro(store)) == 1
     store.clear_micro_events("acme")
     assert micro(store) == []
+
+
+# settling in the background ------------------------------------------------------------------------------------
+def test_dirty_rows_are_listed_per_training_and_settled_in_bounded_steps(store: Store) -> None:
+    put(store, "acme", LATSAR, PIM)
+    put(store, "beta", LATSAR)
+    assert store.dirty_trainings(10) == []
+    assert store.settle_progress("acme", "latsar", 10) == 0  # clean: nothing to do
+    pim_module = PIM.modules[0].id
+    write(store, "acme", [completed(ANI, MATERI, 0), completed(BUDI, MATERI, 1)], LATSAR, PIM)
+    write(store, "acme", [completed(ANI, pim_module, 2), completed(BUDI, pim_module, 3)], LATSAR, PIM)
+    write(store, "beta", [completed(ANI, MATERI, 2)], LATSAR)
+    assert sorted(store.dirty_trainings(10)) == [("acme", "latsar"), ("acme", "pim"), ("beta", "latsar")]
+    assert len(store.dirty_trainings(2)) == 2
+    assert store.settle_progress("acme", "latsar", 1) == 1  # one of the two participants
+    assert ("acme", "latsar") in store.dirty_trainings(10)
+    assert store.settle_progress("acme", "latsar", 5) == 1
+    assert store.settle_progress("acme", "latsar", 5) == 0
+    assert sorted(store.dirty_trainings(10)) == [("acme", "pim"), ("beta", "latsar")]
+    assert store.settle_progress("acme", "pim", 5) == 2 and store.settle_progress("beta", "latsar", 5) == 1
+    assert store.dirty_trainings(10) == []
+    settled = rows(store, "acme", "latsar")  # what was settled is what a read refolds: the same rows
+    assert set(settled) == {ANI_KEY, BUDI_KEY} and all(MATERI in row.done for row in settled.values())
+    assert rows(store, "beta", "latsar")[ANI_KEY].done == (MATERI,)  # tenants apart
