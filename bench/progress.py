@@ -47,7 +47,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ from lrs.statements import StatementService  # noqa: E402
 from lrs.storage.port import ProgressRowQuery  # noqa: E402
 from lrs.storage.sqlite import SQLiteStore  # noqa: E402
 from lrs.tenants import create_tenant  # noqa: E402
-from tests.progress_data import benchmark_trainings, iter_statements  # noqa: E402
+from tests.progress_data import benchmark_trainings, iter_statements, learner_agent, statement  # noqa: E402
 
 TENANT = "progress"
 TRAINING = "latsar"
@@ -236,6 +236,80 @@ def reads_http(store: SQLiteStore, data_dir: Path, args: argparse.Namespace) -> 
         client.close()
     finally:
         server.stop()
+    return found
+
+
+BURST_TENANT = "bench-burst"
+BURST_PARTICIPANTS = 1000
+BURST_SAMPLES = 15
+BURST_PAUSE_S = 1.5  # the workers' settler wakes every 0.5 s once they were idle 0.3 s
+
+
+def reads_after_burst(store: SQLiteStore, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The first read of a 1,000-participant training right after a burst of ingest gave every participant a new
+    event (so every row is dirty): immediately (the read refolds the 1,000 rows itself) and after a pause of
+    ``BURST_PAUSE_S`` (the workers' settler refolded them in the background).  In a tenant of its own in the
+    same database, removed afterwards."""
+    import run as http_bench  # bench/run.py: the server and client helpers of the HTTP benchmark
+
+    from auth.credentials import issue_credential
+
+    if store.get_tenant(BURST_TENANT) is not None:
+        remove_tenant(store, BURST_TENANT)
+    create_tenant(store, BURST_TENANT, BURST_TENANT)
+    _, progress = services(store)
+    latsar = benchmark_trainings(args.learners)[0]
+    progress.put_training(BURST_TENANT, latsar)
+    people = [learner_agent(index) for index in range(BURST_PARTICIPANTS)]
+    issued = issue_credential(store, BURST_TENANT, ["all"], "bench-burst")
+    auth = http_bench.basic_auth(issued.key, issued.secret)
+    headers = {"Authorization": auth, "X-Experience-API-Version": "2.0.0", "Content-Type": "application/json"}
+    port = http_bench.free_port()
+    server = http_bench.Server(data_dir, port, args.workers)
+    samples: dict[str, list[float]] = {"right after": [], "after a pause": []}
+    rows = 0
+    try:
+        server.wait_ready()
+        http_bench.warm_up_workers(port, {BURST_TENANT: auth}, args.workers)
+        client = http_bench.Client(port)
+
+        def burst(number: int) -> None:
+            module = latsar.modules[number % len(latsar.modules)].id
+            when = datetime.now(UTC)
+            bodies = [statement(who, "experienced", module, when) for who in people]
+            for start in range(0, len(bodies), 100):
+                payload = json.dumps(bodies[start : start + 100]).encode()
+                status, answer = client.request("POST", "/xapi/statements", headers, payload)
+                if status != 200:
+                    raise SystemExit(f"burst POST answered {status}: {answer[:200]!r}")
+
+        def read() -> float:
+            started = time.perf_counter()
+            status, body = client.request("GET", f"{PROGRESS_PATH}?limit=1000", headers)
+            spent = time.perf_counter() - started
+            if status != 200:
+                raise SystemExit(f"GET progress answered {status}")
+            nonlocal rows
+            rows = len(json.loads(body)["rows"])
+            return spent
+
+        for number in range(BURST_SAMPLES):
+            burst(2 * number)
+            samples["right after"].append(read())
+            burst(2 * number + 1)
+            time.sleep(BURST_PAUSE_S)
+            samples["after a pause"].append(read())
+        client.close()
+    finally:
+        server.stop()
+        remove_tenant(store, BURST_TENANT)
+    found = {}
+    for when, spent in samples.items():
+        name = f"HTTP: limit=1000 {when} a burst touching all {BURST_PARTICIPANTS:,} participants"
+        if when == "right after":  # the read refolds every row itself: the worst case, reported
+            name += " (not a target)"
+        found[name] = {**timings(spent), "rows": rows}
+        log(f"read {name}: p95 {found[name]['p95_ms']} ms ({rows} rows)")
     return found
 
 
@@ -545,6 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["reads"] = {} if args.ingest_only else reads(store, args.reads)
     if not args.skip_http and not args.ingest_only:
         results["reads"].update(reads_http(store, data_dir, args))
+        results["reads"].update(reads_after_burst(store, data_dir, args))
     if args.reads_only:
         save(results, args.output)
         print(render_reads(results))

@@ -44,6 +44,7 @@ credit (:mod:`lrs.progress.hours`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -151,7 +152,9 @@ def _percent(all_done: bool, completed: int, required: int) -> int:
     return completed * 100 // required if required else 0
 
 
+@functools.lru_cache(maxsize=1024)
 def _tokens(verb_iris: tuple[str, ...]) -> frozenset[str]:
+    """The tokens of completion verbs (remembered: every fold of every row asks for the same few tuples)."""
     return frozenset(verb_token(iri) for iri in verb_iris)
 
 

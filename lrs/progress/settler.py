@@ -29,7 +29,7 @@ log = logging.getLogger("lrs.progress.settler")
 
 INTERVAL_S = 0.5
 QUIET_S = 0.3
-BATCH = 200  # rows refolded per unit of work (one short write transaction)
+BATCH = 100  # rows refolded per unit of work (one short write transaction, ~10 ms)
 TRAININGS_PER_PASS = 50
 
 
