@@ -242,7 +242,7 @@ def reads_http(store: SQLiteStore, data_dir: Path, args: argparse.Namespace) -> 
 BURST_TENANT = "bench-burst"
 BURST_PARTICIPANTS = 1000
 BURST_SAMPLES = 15
-BURST_PAUSE_S = 1.5  # the workers' settler wakes every 0.5 s once they were idle 0.3 s
+BURST_PAUSE_S = 2.5  # the workers' settler starts once they were idle 1 s (it wakes every 0.5 s)
 
 
 def reads_after_burst(store: SQLiteStore, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:

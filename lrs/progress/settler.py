@@ -12,11 +12,14 @@ in the background instead, in each server worker, so reads find the rows already
   (:meth:`lrs.storage.port.Store.settle_progress`), checking for new requests between units, until nothing is
   dirty; several workers settling at once is harmless (the store's marks make each refold happen once).
 
-Reads stay exact without it: a read never skips a dirty row.  Errors are logged and retried at the next wake.
+Once settled, the idle worker also runs a full garbage collection when it served requests since its last one,
+so that the next request does not pay for one.  Reads stay exact without the settler: a read never skips a
+dirty row.  Errors are logged and retried at the next wake.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -28,7 +31,7 @@ from lrs.storage.port import Store
 log = logging.getLogger("lrs.progress.settler")
 
 INTERVAL_S = 0.5
-QUIET_S = 0.3
+QUIET_S = 1.0  # idle this long before settling: never between the requests of ongoing traffic
 BATCH = 100  # rows refolded per unit of work (one short write transaction, ~10 ms)
 TRAININGS_PER_PASS = 50
 
@@ -50,12 +53,14 @@ class Settler:
         self._clock = clock
         self._last_request = clock()
         self._in_request = False
+        self._served = False  # requests since the last idle garbage collection
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def begin(self) -> None:
         """A request started: the worker is busy until :meth:`end` (the HTTP layer calls both)."""
         self._in_request = True
+        self._served = True
         self._last_request = self._clock()
 
     def end(self) -> None:
@@ -94,9 +99,19 @@ class Settler:
             self._thread.join(timeout=5)
             self._thread = None
 
+    def collect_garbage(self) -> bool:
+        """A full garbage collection now, when the worker is quiet and served requests since the last one (so
+        the next request does not pay for one: a large answer or refold can leave a full collection due)."""
+        if not self._served or not self.quiet():
+            return False
+        self._served = False
+        gc.collect()
+        return True
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
                 self.settle()
             except LRSError as exc:  # the store is unavailable for a moment: try again at the next wake
                 log.warning("settling progress rows failed: %s", exc)
+            self.collect_garbage()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from lrs.errors import StorageUnavailableError
 from lrs.progress.settler import Settler
@@ -100,3 +101,20 @@ def test_the_thread_settles_a_real_store_and_survives_store_errors(tmp_path: Pat
         settler.stop()
     assert failures == [1] and real(10) == []
     assert store.settle_progress("acme", "latsar", 10) == 0  # the rows were refolded by the thread
+
+
+def test_collects_garbage_once_per_quiet_period_after_requests(monkeypatch: Any) -> None:
+    collected: list[int] = []
+    monkeypatch.setattr("lrs.progress.settler.gc.collect", lambda: collected.append(1) or 0)
+    clock = Clock()
+    settler = Settler(FakeStore({}), quiet_s=1.0, clock=clock)  # type: ignore[arg-type]
+    clock.now += 5
+    assert not settler.collect_garbage()  # no request served since start: nothing to collect
+    settler.begin()
+    assert not settler.collect_garbage()  # busy
+    settler.end()
+    clock.now += 0.5
+    assert not settler.collect_garbage()  # not quiet yet
+    clock.now += 1
+    assert settler.collect_garbage() and not settler.collect_garbage()  # once per quiet period
+    assert collected == [1]
