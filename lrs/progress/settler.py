@@ -6,8 +6,9 @@ burst touched (a training of 1,000 active participants: ~1,000 refolds).  The :c
 in the background instead, in each server worker, so reads find the rows already clean:
 
 * it wakes every ``interval_s`` seconds and does nothing while the worker is serving a request or served one
-  in the last ``quiet_s`` seconds (sustained ingest is never slowed down by it: the rows are refolded once the burst
-  pauses, each once however many batches marked it, not once per batch);
+  in the last ``quiet_s`` seconds, or while any worker (of any server on the store) stored a statement in the
+  last ``quiet_s`` seconds: sustained ingest is never slowed down by it, the rows are refolded once ingest
+  pauses, each once however many batches marked it, not once per batch;
 * otherwise it refolds up to ``batch`` dirty rows of one training per unit of work
   (:meth:`lrs.storage.port.Store.settle_progress`), checking for new requests between units, until nothing is
   dirty; several workers settling at once is harmless (the store's marks make each refold happen once).
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 from lrs.errors import LRSError
 from lrs.storage.port import Store
+from lrs.timeutil import now_us
 
 log = logging.getLogger("lrs.progress.settler")
 
@@ -45,12 +47,14 @@ class Settler:
         quiet_s: float = QUIET_S,
         batch: int = BATCH,
         clock: Callable[[], float] = time.monotonic,
+        wall_us: Callable[[], int] = now_us,
     ) -> None:
         self.store = store
         self.interval_s = interval_s
         self.quiet_s = quiet_s
         self.batch = batch
         self._clock = clock
+        self._wall_us = wall_us
         self._last_request = clock()
         self._in_request = False
         self._served = False  # requests since the last idle garbage collection
@@ -71,15 +75,23 @@ class Settler:
         """No request in progress, and none for ``quiet_s`` seconds."""
         return not self._in_request and self._clock() - self._last_request >= self.quiet_s
 
+    def ingest_paused(self) -> bool:
+        """No statement stored by any worker (of any server on this store) for ``quiet_s`` seconds: other
+        workers may be busy while this one idles, and settling then would take their CPU."""
+        return self._wall_us() - self.store.latest_stored_us() >= self.quiet_s * 1_000_000
+
+    def _may_work(self) -> bool:
+        return self.quiet() and self.ingest_paused()
+
     def settle(self) -> int:
         """Refold dirty rows until none is left or a request arrives; how many were refolded."""
         done = 0
-        while self.quiet():
+        while self._may_work():
             pending = self.store.dirty_trainings(TRAININGS_PER_PASS)
             if not pending:
                 break
             for tenant, training_id in pending:
-                while self.quiet():
+                while self._may_work():
                     settled = self.store.settle_progress(tenant, training_id, self.batch)
                     done += settled
                     if settled < self.batch:

@@ -472,6 +472,14 @@ class MongoProgress:
         self._atomic(work)
         return len(marks)
 
+    def latest_stored_us(self) -> int:
+        """From the tenants' ``stored`` clocks (one small document per tenant), not the statements."""
+        with translate_errors("latest_stored_us"):
+            docs = self._find(
+                self._meta, {"_id": {"$regex": "^clock:"}}, {"stored_us": 1}, sort=[("stored_us", -1)], limit=1
+            )
+        return int(docs[0].get("stored_us") or 0) if docs else 0
+
     def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
         found: dict[tuple[str, str], None] = {}
         after: dict[str, Any] = {}

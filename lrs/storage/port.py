@@ -384,6 +384,9 @@ class Store(Protocol):
     def get_progress_row(self, tenant: str, training_id: str, learner: str) -> ProgressRowRecord | None:
         """One participant's row (refolded first when ingest marked it dirty); None when not a participant."""
 
+    def latest_stored_us(self) -> int:
+        """The ``stored`` time of the newest statement of any tenant (0: none): whether ingest is going on."""
+
     def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
         """Up to ``limit`` (tenant, training id) pairs that have rows marked dirty by ingest (any order)."""
 

@@ -24,9 +24,13 @@ class FakeStore:
     """Dirty rows per training; settle_progress takes up to ``limit`` of them and may end the quiet."""
 
     def __init__(self, dirty: dict[tuple[str, str], int], on_settle: object = None) -> None:
+        self.stored_us = 0  # the newest statement's stored time
         self.dirty = dict(dirty)
         self.calls: list[tuple[str, str, int]] = []
         self.on_settle = on_settle
+
+    def latest_stored_us(self) -> int:
+        return self.stored_us
 
     def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
         return [pair for pair, count in self.dirty.items() if count][:limit]
@@ -62,6 +66,18 @@ def test_does_nothing_during_a_request_or_right_after_one() -> None:
     clock.now += 0.1
     assert settler.settle() == 0  # not quiet long enough yet
     clock.now += 0.3
+    assert settler.settle() == 5
+
+
+def test_waits_while_any_worker_stores_statements() -> None:
+    clock = Clock()
+    wall = [5_000_000_000]
+    store = FakeStore({("a", "t1"): 5})
+    settler = Settler(store, quiet_s=1.0, clock=clock, wall_us=lambda: wall[0])  # type: ignore[arg-type]
+    clock.now += 10  # this worker is idle...
+    store.stored_us = wall[0] - 400_000  # ...but a statement was stored 0.4 s ago (another worker, another server)
+    assert settler.settle() == 0 and store.calls == []
+    wall[0] += 700_000  # 1.1 s since the newest statement: ingest paused
     assert settler.settle() == 5
 
 

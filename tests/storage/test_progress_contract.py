@@ -19,7 +19,14 @@ from lrs.progress.projection import row_from_text, training_events, training_tex
 from lrs.progress.rules import Status
 from lrs.progress.training import Training
 from lrs.statements import prepare, with_progress
-from lrs.storage.port import MicroEventQuery, ProgressRowQuery, ProgressVersionChanged, StatementRecord, Store
+from lrs.storage.port import (
+    MicroEventQuery,
+    ProgressRowQuery,
+    ProgressVersionChanged,
+    StatementQuery,
+    StatementRecord,
+    Store,
+)
 from tests.factories import voiding
 from tests.progress_data import SSO_HOMEPAGE, START, latsar_body, pim_body, sso_agent, statement
 from validators.training import parse_training
@@ -385,6 +392,16 @@ def test_replace_micro_events_checks_the_version_and_skips_voided_statements(sto
 
 
 # settling in the background ------------------------------------------------------------------------------------
+def test_latest_stored_time_is_that_of_the_newest_statement_of_any_tenant(store: Store) -> None:
+    assert store.latest_stored_us() == 0
+    write(store, "acme", [completed(ANI, MATERI, 0)])
+    first = store.latest_stored_us()
+    assert first > 0
+    write(store, "beta", [completed(BUDI, MATERI, 1)])
+    newest = store.query_statements("beta", StatementQuery()).statements[0].stored_us
+    assert store.latest_stored_us() == newest >= first
+
+
 def test_dirty_rows_are_listed_per_training_and_settled_in_bounded_steps(store: Store) -> None:
     put(store, "acme", LATSAR, PIM)
     put(store, "beta", LATSAR)
