@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import functools
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -127,10 +128,23 @@ _EPOCH = datetime(1970, 1, 1)  # naive UTC: isoformat() without an offset
 
 
 def _iso(value: int | None) -> str | None:
-    """``lrs.timeutil.iso_us`` (UTC, milliseconds, ``Z``) by ``isoformat``, ~4 times faster (three per row)."""
+    """``lrs.timeutil.iso_us`` (UTC, milliseconds, ``Z``): the day's text remembered, the time by arithmetic
+    (three per row, thousands of rows per answer)."""
     if value is None:
         return None
-    return (_EPOCH + timedelta(microseconds=value)).isoformat(timespec="milliseconds") + "Z"
+    day, in_day = divmod(value, _DAY_US)
+    hours, rest = divmod(in_day // 1000, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{_day_text(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+
+
+_DAY_US = 86_400_000_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).date().isoformat()
 
 
 def training_brief(training: Training) -> dict[str, Any]:
@@ -156,7 +170,7 @@ def summary_json(summary: TrainingSummary) -> dict[str, Any]:
 
 def row_fields(row: ProgressRow, training: Training) -> dict[str, Any]:
     """A row's progress fields (no identity)."""
-    titles = {module.id: module.title for module in training.modules}
+    titles = _titles(training)
     return {
         "status": row.status.value,
         "percent": row.percent,
@@ -172,6 +186,21 @@ def row_fields(row: ProgressRow, training: Training) -> dict[str, Any]:
         "done": list(row.done),
         "statements": row.statements,
     }
+
+
+def _titles(training: Training) -> dict[str, str]:
+    """Module titles by IRI (remembered for the training object: one per row otherwise)."""
+    cached = _TITLES.get(id(training))
+    if cached is not None and cached[0] is training:
+        return cached[1]
+    titles = {module.id: module.title for module in training.modules}
+    if len(_TITLES) >= 256:
+        _TITLES.clear()
+    _TITLES[id(training)] = (training, titles)  # the reference keeps the id from being reused
+    return titles
+
+
+_TITLES: dict[int, tuple[Training, dict[str, str]]] = {}
 
 
 def agent_of(key: str, known: Mapping[str, dict[str, Any]]) -> dict[str, Any]:

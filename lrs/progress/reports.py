@@ -21,6 +21,7 @@ for a report about one learner by learner and time: never the statements.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -55,12 +56,19 @@ IFI_PREFIXES = ("mbox:", "mbox_sha1sum:", "openid:", "account:")
 
 # identities -------------------------------------------------------------------------------------------------
 def agent_from_key(key: str) -> dict[str, Any]:
-    """The xAPI Agent of an IFI key (:func:`lrs.agents.ifi_key`), without a name."""
+    """The xAPI Agent of an IFI key (:func:`lrs.agents.ifi_key`), without a name (a new dict every call)."""
     kind, _, value = key.partition(":")
     if kind == "account":
-        home_page, name = json.loads(value)
+        home_page, name = _account(value)
         return {"objectType": "Agent", "account": {"homePage": home_page, "name": name}}
     return {"objectType": "Agent", kind: value}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _account(value: str) -> tuple[Any, Any]:
+    """(homePage, name) of an account key (remembered: every report names the same learners again)."""
+    home_page, name = json.loads(value)
+    return home_page, name
 
 
 def split_person_key(person: str) -> tuple[str | None, str]:
