@@ -10,10 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-import functools
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -25,9 +23,10 @@ from lrs.agents import ifi_key
 from lrs.errors import BadRequestError
 from lrs.jsontext import loads
 from lrs.progress.hours import HoursReport, LearnerHours, jp
-from lrs.progress.reports import agent_from_key, split_person_key
-from lrs.progress.rules import ProgressRow, Status, TrainingSummary
+from lrs.progress.reports import split_person_key
+from lrs.progress.rules import Status, TrainingSummary
 from lrs.progress.training import Training
+from lrs.progress.views import agent_from_key, agent_of
 from validators.agents import validate_agent
 
 MAX_PAGE = 1000
@@ -124,29 +123,6 @@ def decode_cursor(cursor: str | None) -> str | None:
 
 
 # representations -----------------------------------------------------------------------------------------
-_EPOCH = datetime(1970, 1, 1)  # naive UTC: isoformat() without an offset
-
-
-def _iso(value: int | None) -> str | None:
-    """``lrs.timeutil.iso_us`` (UTC, milliseconds, ``Z``): the day's text remembered, the time by arithmetic
-    (three per row, thousands of rows per answer)."""
-    if value is None:
-        return None
-    day, in_day = divmod(value, _DAY_US)
-    hours, rest = divmod(in_day // 1000, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{_day_text(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
-
-
-_DAY_US = 86_400_000_000
-
-
-@functools.lru_cache(maxsize=4096)
-def _day_text(day: int) -> str:
-    return (_EPOCH + timedelta(days=day)).date().isoformat()
-
-
 def training_brief(training: Training) -> dict[str, Any]:
     return {"id": training.id, "title": training.title, "course": training.course, "jp": jp(training.centi_jp)}
 
@@ -166,45 +142,6 @@ def summary_json(summary: TrainingSummary) -> dict[str, Any]:
         "average_percent": summary.average_percent,
         "total_time_spent_s": summary.total_time_spent_s,
     }
-
-
-def row_fields(row: ProgressRow, training: Training) -> dict[str, Any]:
-    """A row's progress fields (no identity)."""
-    titles = _titles(training)
-    return {
-        "status": row.status.value,
-        "percent": row.percent,
-        "modules_completed": row.modules_completed,
-        "modules_required": row.modules_required,
-        "best_score": row.best_score,
-        "outcome": row.outcome.value if row.outcome is not None else None,
-        "time_spent_s": row.time_spent_s,
-        "first_activity": _iso(row.first_activity_us),
-        "last_activity": _iso(row.last_activity_us),
-        "achieved": _iso(row.achieved_us),
-        "missing": [{"id": iri, "title": titles.get(iri, iri)} for iri in row.missing],
-        "done": list(row.done),
-        "statements": row.statements,
-    }
-
-
-def _titles(training: Training) -> dict[str, str]:
-    """Module titles by IRI (remembered for the training object: one per row otherwise)."""
-    cached = _TITLES.get(id(training))
-    if cached is not None and cached[0] is training:
-        return cached[1]
-    titles = {module.id: module.title for module in training.modules}
-    if len(_TITLES) >= 256:
-        _TITLES.clear()
-    _TITLES[id(training)] = (training, titles)  # the reference keeps the id from being reused
-    return titles
-
-
-_TITLES: dict[int, tuple[Training, dict[str, str]]] = {}
-
-
-def agent_of(key: str, known: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    return known.get(key) or agent_from_key(key)
 
 
 def learner_label(key: str, sso_homepage: str) -> str:

@@ -52,6 +52,7 @@ from lrs.progress.training import (
     Training,
     training_to_json,
 )
+from lrs.progress.views import row_view_text
 from lrs.storage.port import ProgressRowRecord, StatementRecord
 
 Pair = tuple[str, str]  # (training id, learner key)
@@ -290,8 +291,16 @@ def row_from_json(data: Mapping[str, Any]) -> ProgressRow:
     )
 
 
-def row_record(row: ProgressRow) -> ProgressRowRecord:
-    return ProgressRowRecord(row.training, row.learner, row.status.value, row.last_activity_us, row_to_text(row))
+def row_record(row: ProgressRow, training: Training) -> ProgressRowRecord:
+    """What the store keeps of a row: its fields, the columns reads filter on, and its view (lrs.progress.views)."""
+    return ProgressRowRecord(
+        row.training,
+        row.learner,
+        row.status.value,
+        row.last_activity_us,
+        row_to_text(row),
+        row_view_text(row, training),
+    )
 
 
 @dataclass(frozen=True)
@@ -330,7 +339,7 @@ def refold_pairs(
             if row is None:
                 deletes.append((training_id, learner))
             else:
-                upserts.append(row_record(row))
+                upserts.append(row_record(row, training))
     return Refolded(upserts, deletes)
 
 

@@ -21,7 +21,6 @@ for a report about one learner by learner and time: never the statements.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,11 +42,12 @@ from lrs.progress.hours import (
     person_key,
     training_credit,
 )
-from lrs.progress.projection import row_from_json
+from lrs.progress.projection import row_from_text
 from lrs.progress.rules import ProgressRow, Status, TrainingSummary
 from lrs.progress.service import ProgressService
 from lrs.progress.training import Training
-from lrs.storage.port import MicroEventQuery, ProgressRowQuery, Store
+from lrs.progress.views import row_view_text
+from lrs.storage.port import MicroEventQuery, ProgressRowQuery, ProgressRowRecord, Store
 from lrs.timeutil import to_us
 
 PAGE = 1000  # rows or statements per store read
@@ -55,22 +55,6 @@ IFI_PREFIXES = ("mbox:", "mbox_sha1sum:", "openid:", "account:")
 
 
 # identities -------------------------------------------------------------------------------------------------
-def agent_from_key(key: str) -> dict[str, Any]:
-    """The xAPI Agent of an IFI key (:func:`lrs.agents.ifi_key`), without a name (a new dict every call)."""
-    kind, _, value = key.partition(":")
-    if kind == "account":
-        home_page, name = _account(value)
-        return {"objectType": "Agent", "account": {"homePage": home_page, "name": name}}
-    return {"objectType": "Agent", kind: value}
-
-
-@functools.lru_cache(maxsize=65_536)
-def _account(value: str) -> tuple[Any, Any]:
-    """(homePage, name) of an account key (remembered: every report names the same learners again)."""
-    home_page, name = json.loads(value)
-    return home_page, name
-
-
 def split_person_key(person: str) -> tuple[str | None, str]:
     """(tenant, IFI key) of a consolidated person key (:func:`lrs.progress.hours.person_key`); the tenant is
     None for an SSO learner, who is the same person in every tenant."""
@@ -78,16 +62,6 @@ def split_person_key(person: str) -> tuple[str | None, str]:
         return None, person
     tenant, _, key = person.partition("|")
     return tenant, key
-
-
-def known_agents(trainings: Iterable[Training]) -> dict[str, dict[str, Any]]:
-    """IFI key -> the Agent as the trainings name it (enrolment lists and coordinators may carry names)."""
-    agents: dict[str, dict[str, Any]] = {}
-    for training in trainings:
-        for person in (*training.coordinators, *(training.enrolment or ())):
-            if person.key not in agents or "name" in person.agent:
-                agents[person.key] = {"objectType": "Agent", **person.agent}
-    return agents
 
 
 # progress rows ----------------------------------------------------------------------------------------------
@@ -159,37 +133,69 @@ def training_summary(service: ProgressService, tenant: str, training_id: str) ->
     return _summary(data for _, data in _all_row_data(service, tenant, training_id))
 
 
-def summary_and_page(
+@dataclass(frozen=True)
+class ViewPage:
+    views: list[str]  # each row as the progress API shows it: JSON text (lrs.progress.views)
+    next_after: str | None  # learner key of the page's last row when more may follow, else None
+
+
+def summary_and_views(
     service: ProgressService,
     tenant: str,
-    training_id: str,
+    training: Training,
     row_filter: RowFilter,
     *,
     after: str | None = None,
     limit: int = 100,
-) -> tuple[TrainingSummary, RowPage]:
-    """:func:`training_summary` and :func:`rows_page` together; without a filter the summary's read of every row
-    also gives the page (each row read and parsed once)."""
-    if row_filter != RowFilter():
-        return training_summary(service, tenant, training_id), rows_page(
-            service, tenant, training_id, row_filter, after=after, limit=limit
-        )
-    every = list(_all_row_data(service, tenant, training_id))
-    summary = _summary(data for _, data in every)
-    wanted = [data for learner, data in every if after is None or learner > after][: limit + 1]
-    rows = [row_from_json(data) for data in wanted[:limit]]
-    return summary, RowPage(rows, rows[-1].learner if rows and len(wanted) > limit else None)
+) -> tuple[TrainingSummary, ViewPage]:
+    """The training's summary (every row) and one page of its matching rows as the API shows them: their stored
+    views, joined as they are (a row stored before views existed is rendered).  Without a filter one read of
+    every row gives both."""
+    if row_filter == RowFilter():
+        every = list(_all_records(service, tenant, training.id))
+        summary = _summary(json.loads(record.row) for record in every)
+        wanted = [record for record in every if after is None or record.learner > after][: limit + 1]
+    else:
+        summary = training_summary(service, tenant, training.id)
+        matching = _matching_records(service, tenant, training.id, row_filter, after=after, batch=max(limit + 1, 100))
+        wanted = list(islice(matching, limit + 1))
+    page = wanted[:limit]
+    views = [_view(record, training) for record in page]
+    return summary, ViewPage(views, page[-1].learner if page and len(wanted) > limit else None)
+
+
+def _view(record: ProgressRowRecord, training: Training) -> str:
+    return record.view if record.view is not None else row_view_text(row_from_text(record.row), training)
+
+
+def _all_records(service: ProgressService, tenant: str, training_id: str) -> Iterator[ProgressRowRecord]:
+    """Every row of the training as stored, by learner key."""
+    after: str | None = None
+    while True:
+        page = service.store.list_progress_rows(tenant, training_id, ProgressRowQuery(after=after, limit=PAGE))
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].learner
+
+
+def _matching_records(
+    service: ProgressService, tenant: str, training_id: str, row_filter: RowFilter, *, after: str | None, batch: int
+) -> Iterator[ProgressRowRecord]:
+    """The rows the filter keeps, as stored, by learner key (only ``not_completed`` needs a row parsed)."""
+    while True:
+        page = service.store.list_progress_rows(tenant, training_id, row_filter.query(after, batch))
+        for record in page:
+            if row_filter.not_completed is None or row_filter.not_completed not in json.loads(record.row)["done"]:
+                yield record
+        if len(page) < batch:
+            return
+        after = page[-1].learner
 
 
 def _all_row_data(service: ProgressService, tenant: str, training_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(learner, parsed row JSON) of every row of the training, by learner key."""
-    after: str | None = None
-    while True:
-        page = service.store.list_progress_rows(tenant, training_id, ProgressRowQuery(after=after, limit=PAGE))
-        yield from ((record.learner, json.loads(record.row)) for record in page)
-        if len(page) < PAGE:
-            return
-        after = page[-1].learner
+    return ((record.learner, json.loads(record.row)) for record in _all_records(service, tenant, training_id))
 
 
 def _summary(rows: Iterable[dict[str, Any]]) -> TrainingSummary:

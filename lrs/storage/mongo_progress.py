@@ -98,7 +98,7 @@ PROGRESS_INDEXES: tuple[tuple[str, list[tuple[str, int]], dict[str, Any]], ...] 
     (ROWS, [("tenant", ASCENDING), ("training", ASCENDING), ("last_activity_us", ASCENDING)], {}),
     (DIRTY, [("tenant", ASCENDING), ("training", ASCENDING), ("learner", ASCENDING)], {"unique": True}),
 )
-_ROW_FIELDS = {"_id": 0, "training": 1, "learner": 1, "status": 1, "last_activity_us": 1, "row": 1}
+_ROW_FIELDS = {"_id": 0, "training": 1, "learner": 1, "status": 1, "last_activity_us": 1, "row": 1, "view": 1}
 _TRAINING_FIELDS = {"_id": 0, "training_id": 1, "body": 1, "version": 1, "built_version": 1}
 _CHUNK = 1000
 _KEYS_PER_QUERY = 200  # block keys per ``$or`` read
@@ -124,6 +124,7 @@ def _row_record(doc: Mapping[str, Any]) -> ProgressRowRecord:
         str(doc["status"]),
         int(last) if last is not None else None,
         doc["row"],
+        doc.get("view"),
     )
 
 
@@ -715,6 +716,7 @@ def _row_doc(tenant: str, record: ProgressRowRecord) -> dict[str, Any]:
         "status": record.status,
         "last_activity_us": record.last_activity_us,
         "row": record.row,
+        "view": record.view,
     }
 
 

@@ -198,6 +198,7 @@ class ProgressRowRecord:
     status: str  # lrs.progress.rules.Status value
     last_activity_us: int | None
     row: str
+    view: str | None = None  # the row as the API shows it (lrs.progress.views.row_view_text); None: render it
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS event_blocks (
 CREATE INDEX IF NOT EXISTS event_blocks_micro_by_time ON event_blocks (tenant, hi_us) WHERE training = '';
 CREATE TABLE IF NOT EXISTS progress_rows (
     tenant TEXT NOT NULL, training TEXT NOT NULL, learner TEXT NOT NULL, status TEXT NOT NULL,
-    last_activity_us INTEGER, row TEXT NOT NULL,
+    last_activity_us INTEGER, row TEXT NOT NULL, view TEXT,
     PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS progress_rows_by_status ON progress_rows (tenant, training, status, learner);
 CREATE INDEX IF NOT EXISTS progress_rows_by_activity ON progress_rows (tenant, training, last_activity_us);
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS progress_dirty (
     PRIMARY KEY (tenant, training, learner)) WITHOUT ROWID;
 """
 
-_ROW_COLUMNS = "training, learner, status, last_activity_us, row"
+_ROW_COLUMNS = "training, learner, status, last_activity_us, row, view"
 _INSERT_BLOCK = (
     "INSERT OR REPLACE INTO event_blocks (tenant, training, learner, stored_us, first, version, lo_us, hi_us, events)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -146,6 +146,9 @@ class SQLiteProgress:
 
     def _init_progress(self, conn: sqlite3.Connection) -> None:
         conn.executescript(PROGRESS_SCHEMA)
+        if "view" not in {row[1] for row in conn.execute("PRAGMA table_info(progress_rows)")}:  # rows before views
+            with self._write() as write:
+                write.execute("ALTER TABLE progress_rows ADD COLUMN view TEXT")  # NULL: rendered when read
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables & {"progress_events", "micro_events"}:  # stores written before events were kept in blocks
             with self._write() as write:
@@ -433,10 +436,10 @@ class SQLiteProgress:
             pairs, lambda training_id: self._stored_training(conn, tenant, training_id), load_events, loaded=loaded
         )
         conn.executemany(
-            "INSERT INTO progress_rows (tenant, training, learner, status, last_activity_us, row)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, training, learner) DO UPDATE SET status ="
-            " excluded.status, last_activity_us = excluded.last_activity_us, row = excluded.row",
-            [(tenant, r.training, r.learner, r.status, r.last_activity_us, r.row) for r in refolded.upserts],
+            "INSERT INTO progress_rows (tenant, training, learner, status, last_activity_us, row, view)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, training, learner) DO UPDATE SET status ="
+            " excluded.status, last_activity_us = excluded.last_activity_us, row = excluded.row, view = excluded.view",
+            [(tenant, r.training, r.learner, r.status, r.last_activity_us, r.row, r.view) for r in refolded.upserts],
         )
         conn.executemany(
             "DELETE FROM progress_rows WHERE tenant = ? AND training = ? AND learner = ?",

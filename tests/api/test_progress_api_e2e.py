@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.progress_schemas import row_fields, summary_json
+from api.progress_schemas import summary_json
 from auth.credentials import issue_credential
 from lrs.agents import ifi_key
 from lrs.progress.events import STANDALONE
@@ -31,6 +31,7 @@ from lrs.progress.hours import (
 )
 from lrs.progress.rules import progress_rows, summarize
 from lrs.progress.training import Training, training_to_json
+from lrs.progress.views import row_fields
 from lrs.tenants import create_tenant
 from tests.api.conftest import World, basic, make_world
 from tests.api.test_progress_api import Api, ok

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +12,8 @@ import pytest
 from lrs.agents import ifi_key
 from lrs.errors import ConfigurationError
 from lrs.progress.hours import person_key
-from lrs.progress.reports import agent_from_key, split_person_key, year_start_us
+from lrs.progress.reports import split_person_key, year_start_us
+from lrs.progress.views import agent_from_key
 from lrs.settings import load_settings
 from lrs.timeutil import parse_instant_us
 
@@ -82,3 +86,32 @@ def test_bad_report_settings_stop_the_service(name: str, raw: str) -> None:
 def test_defaults() -> None:
     settings = load_settings({})
     assert (settings.jp_target_centi, settings.report_utc_offset_minutes) == (2000, 420)
+
+
+def test_stored_views_are_what_the_rows_render_to_and_old_rows_are_rendered(tmp_path: Path) -> None:
+    from lrs.progress.reports import RowFilter, summary_and_views
+    from lrs.progress.service import ProgressService
+    from lrs.progress.views import row_view
+    from lrs.storage.sqlite import SQLiteStore
+    from tests.storage.test_progress_contract import ANI, BUDI, LATSAR, MATERI, VIDEO, completed, put, write
+
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    store.init_schema()
+    put(store, "acme", LATSAR)
+    write(store, "acme", [completed(ANI, MATERI, 0), completed(BUDI, VIDEO, 1), completed(ANI, VIDEO, 2)], LATSAR)
+    service = ProgressService(store)
+    summary, page = summary_and_views(service, "acme", LATSAR, RowFilter())
+    rows = service.rows("acme", "latsar")
+    assert [json.loads(view) for view in page.views] == [row_view(row, LATSAR) for row in rows]
+    assert len(rows) == 2 and summary.participants == 2
+    with sqlite3.connect(store.path) as conn:  # rows stored before views existed
+        conn.execute("UPDATE progress_rows SET view = NULL")
+    assert summary_and_views(service, "acme", LATSAR, RowFilter()) == (summary, page)
+    first = summary_and_views(service, "acme", LATSAR, RowFilter(), limit=1)[1]
+    rest = summary_and_views(service, "acme", LATSAR, RowFilter(), after=first.next_after, limit=1)[1]
+    assert first.views + rest.views == page.views and rest.next_after is None
+    missing_video = summary_and_views(service, "acme", LATSAR, RowFilter(not_completed=VIDEO))[1]
+    missing_materi = summary_and_views(service, "acme", LATSAR, RowFilter(not_completed=MATERI))[1]
+    assert missing_video.views == [] and [json.loads(view)["agent"] for view in missing_materi.views] == [
+        {"objectType": "Agent", **{k: v for k, v in BUDI.items() if k != "name" and k != "objectType"}}
+    ]
