@@ -10,6 +10,7 @@ changed through another worker, give the same rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -188,9 +189,10 @@ def test_changing_a_training_recomputes_its_rows(store: Store, data: Dataset) ->
     assert progress.list_trainings(TENANT) == []
 
 
-def test_summary_and_page_in_one_read_equal_the_separate_reads(store: Store, data: Dataset) -> None:
-    from lrs.progress.reports import RowFilter, rows_page, summary_and_page, training_summary
+def test_summary_and_views_equal_the_rows_rendered_from_separate_reads(store: Store, data: Dataset) -> None:
+    from lrs.progress.reports import RowFilter, rows_page, summary_and_views, training_summary
     from lrs.progress.rules import Status, summarize
+    from lrs.progress.views import row_view
 
     statements, progress = services(store)
     latsar = data.trainings[0]
@@ -203,6 +205,8 @@ def test_summary_and_page_in_one_read_equal_the_separate_reads(store: Store, dat
     for row_filter in filters:
         for after in (None, every[0].learner, every[-2].learner, every[-1].learner):
             for limit in (1, 2, len(every) - 1, len(every), 1000):
-                summary, page = summary_and_page(progress, TENANT, latsar.id, row_filter, after=after, limit=limit)
+                summary, page = summary_and_views(progress, TENANT, latsar, row_filter, after=after, limit=limit)
                 assert summary == summarize(every)
-                assert page == rows_page(progress, TENANT, latsar.id, row_filter, after=after, limit=limit)
+                rows = rows_page(progress, TENANT, latsar.id, row_filter, after=after, limit=limit)
+                assert [json.loads(view) for view in page.views] == [row_view(row, latsar) for row in rows.rows]
+                assert page.next_after == rows.next_after
