@@ -245,10 +245,10 @@ class TrainingProgress(MethodView):
         caller.require(caller.reads_all or caller.coordinator, "read progress")
         training = _training(caller, training_id, progress=True)
         row_filter = _row_filter(training, query)
-        service, tenant, known = _service(), caller.tenant, known_agents([training])
+        service, tenant = _service(), caller.tenant
         if query["format"] == "csv":
             _no_paging(query)
-            home = lrs().settings.sso_homepage
+            home, known = lrs().settings.sso_homepage, known_agents([training])
             rows = all_rows(service, tenant, training.id, row_filter)
             cells = (csv_progress_cells(r.learner, row_fields(r, training), known, home) for r in rows)
             return csv_response(ROW_COLUMNS, cells, f"progress-{training.id}.csv")

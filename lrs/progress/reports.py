@@ -2,8 +2,9 @@
 
 Built on :class:`lrs.progress.service.ProgressService` and the store's statement query only (nothing stored):
 
-* :func:`rows_page` / :func:`all_rows` - a training's rows ordered by learner key, filtered by status and by
-  inactivity (both in the store's indexed read) and by a module not completed (on the rows read);
+* :func:`all_rows` / :func:`summary_and_views` - a training's rows ordered by learner key (parsed, or as the
+  API shows them), filtered by status and by inactivity (both in the store's indexed read) and by a module not
+  completed (on the rows read);
 * :func:`training_summary` - counts by status, mean percent and total time over every participant;
 * :func:`learner_rows` - one learner's row in each of a list of trainings;
 * :func:`hours_report` - JP per learner in a year (:mod:`lrs.progress.hours`), for one tenant or consolidated
@@ -81,32 +82,9 @@ class RowFilter:
             limit=limit,
         )
 
-    def keeps(self, row: ProgressRow) -> bool:
-        return self.not_completed is None or self.not_completed not in row.done
-
-
-@dataclass(frozen=True)
-class RowPage:
-    rows: list[ProgressRow]
-    next_after: str | None  # learner key of the page's last row when more may follow, else None
-
-
-def rows_page(
-    service: ProgressService,
-    tenant: str,
-    training_id: str,
-    row_filter: RowFilter,
-    *,
-    after: str | None = None,
-    limit: int = 100,
-) -> RowPage:
-    """At most ``limit`` matching rows after learner key ``after``."""
-    matched = list(
-        islice(all_rows(service, tenant, training_id, row_filter, after=after, batch=max(limit + 1, 100)), limit + 1)
-    )
-    if len(matched) > limit:
-        return RowPage(matched[:limit], matched[limit - 1].learner)
-    return RowPage(matched, None)
+    def keeps(self, done: Sequence[str]) -> bool:
+        """Whether a row with these modules done passes the module condition (the others are the store's)."""
+        return self.not_completed is None or self.not_completed not in done
 
 
 def all_rows(
@@ -120,12 +98,8 @@ def all_rows(
 ) -> Iterator[ProgressRow]:
     """Every matching row of the training after learner key ``after``, by learner key, read ``batch`` at a time."""
     row_filter = row_filter or RowFilter()
-    while True:
-        page = service.rows(tenant, training_id, row_filter.query(after, batch))
-        yield from (row for row in page if row_filter.keeps(row))
-        if len(page) < batch:
-            return
-        after = page[-1].learner
+    stored = _stored_rows(service, tenant, training_id, row_filter, after=after, batch=batch)
+    return (row for row in map(row_from_text, (record.row for record in stored)) if row_filter.keeps(row.done))
 
 
 def training_summary(service: ProgressService, tenant: str, training_id: str) -> TrainingSummary:
@@ -152,12 +126,17 @@ def summary_and_views(
     views, joined as they are (a row stored before views existed is rendered).  Without a filter one read of
     every row gives both."""
     if row_filter == RowFilter():
-        every = list(_all_records(service, tenant, training.id))
+        every = list(_stored_rows(service, tenant, training.id))
         summary = _summary(json.loads(record.row) for record in every)
         wanted = [record for record in every if after is None or record.learner > after][: limit + 1]
     else:
         summary = training_summary(service, tenant, training.id)
-        matching = _matching_records(service, tenant, training.id, row_filter, after=after, batch=max(limit + 1, 100))
+        stored = _stored_rows(service, tenant, training.id, row_filter, after=after, batch=max(limit + 1, 100))
+        matching = (
+            record
+            for record in stored
+            if row_filter.not_completed is None or row_filter.keeps(json.loads(record.row)["done"])
+        )
         wanted = list(islice(matching, limit + 1))
     page = wanted[:limit]
     views = [_view(record, training) for record in page]
@@ -168,26 +147,21 @@ def _view(record: ProgressRowRecord, training: Training) -> str:
     return record.view if record.view is not None else row_view_text(row_from_text(record.row), training)
 
 
-def _all_records(service: ProgressService, tenant: str, training_id: str) -> Iterator[ProgressRowRecord]:
-    """Every row of the training as stored, by learner key."""
-    after: str | None = None
-    while True:
-        page = service.store.list_progress_rows(tenant, training_id, ProgressRowQuery(after=after, limit=PAGE))
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1].learner
-
-
-def _matching_records(
-    service: ProgressService, tenant: str, training_id: str, row_filter: RowFilter, *, after: str | None, batch: int
+def _stored_rows(
+    service: ProgressService,
+    tenant: str,
+    training_id: str,
+    row_filter: RowFilter | None = None,
+    *,
+    after: str | None = None,
+    batch: int = PAGE,
 ) -> Iterator[ProgressRowRecord]:
-    """The rows the filter keeps, as stored, by learner key (only ``not_completed`` needs a row parsed)."""
+    """The training's rows as stored after learner key ``after`` that the store's indexed read of ``row_filter``
+    keeps (statuses, inactivity; the module condition is the caller's), by learner key, ``batch`` at a time."""
+    row_filter = row_filter or RowFilter()
     while True:
         page = service.store.list_progress_rows(tenant, training_id, row_filter.query(after, batch))
-        for record in page:
-            if row_filter.not_completed is None or row_filter.not_completed not in json.loads(record.row)["done"]:
-                yield record
+        yield from page
         if len(page) < batch:
             return
         after = page[-1].learner
@@ -195,7 +169,7 @@ def _matching_records(
 
 def _all_row_data(service: ProgressService, tenant: str, training_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(learner, parsed row JSON) of every row of the training, by learner key."""
-    return ((record.learner, json.loads(record.row)) for record in _all_records(service, tenant, training_id))
+    return ((record.learner, json.loads(record.row)) for record in _stored_rows(service, tenant, training_id))
 
 
 def _summary(rows: Iterable[dict[str, Any]]) -> TrainingSummary:
