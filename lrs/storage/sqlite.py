@@ -306,10 +306,14 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
         return dict(self._rows_in(conn, sql, tenant, ids))
 
     @staticmethod
-    def _next_stored(conn: sqlite3.Connection) -> int:
+    def _newest_stored(conn: sqlite3.Connection) -> int:
+        """``stored`` of the newest statement of any tenant (0: none)."""
         row = conn.execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
-        now = stored_now_us()
-        return max(now, row[0]) if row else now
+        return int(row[0]) if row else 0
+
+    @classmethod
+    def _next_stored(cls, conn: sqlite3.Connection) -> int:
+        return max(stored_now_us(), cls._newest_stored(conn))
 
     def _key_id(self, conn: sqlite3.Connection, tenant: str, key: str, new_keys: dict[tuple[str, str], int]) -> int:
         cached = self._key_cache.get((tenant, key)) or new_keys.get((tenant, key))
@@ -544,8 +548,7 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
             probe.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:  # a write is in flight (or the file is briefly busy)
             with self._guard():  # the main connection waits out transient locks
-                row = self._conn().execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
-            return int(row[0]) if row else 0
+                return self._newest_stored(self._conn())
         try:
             return stored_now_us()
         finally:
@@ -563,6 +566,10 @@ class SQLiteStore(SQLiteDocuments, SQLiteAdminMixin, SQLiteAttachments, SQLiteQu
                 raise StorageUnavailableError("the embedded database cannot be opened") from exc
             self._local.probe = probe
         return probe
+
+    def latest_stored_us(self) -> int:
+        with self._guard():
+            return self._newest_stored(self._conn())
 
     def count_statements(self, tenant: str) -> int:
         with self._guard():

@@ -293,11 +293,6 @@ class SQLiteProgress:
             )
         return len(learners)
 
-    def latest_stored_us(self) -> int:
-        with self._guard():
-            row = self._conn().execute("SELECT stored_us FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
-        return int(row[0]) if row else 0
-
     def dirty_trainings(self, limit: int) -> list[tuple[str, str]]:
         with self._guard():
             rows = (
