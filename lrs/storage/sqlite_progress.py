@@ -93,6 +93,21 @@ def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
+_UNDER_KEY = "tenant = ? AND training = ? AND learner = ? AND stored_us = ?"  # a block key (without ``first``)
+
+
+def _blocks_under(
+    conn: sqlite3.Connection, tenant: str, key: tuple[str, str, int]
+) -> list[tuple[str, int, list[ProgressEvent]]]:
+    """(first, version, events) of every block under ``key`` (training, learner, stored_us): normally one."""
+    training, learner, _stored_us = key
+    sql = f"SELECT first, version, events FROM event_blocks WHERE {_UNDER_KEY}"  # noqa: S608
+    return [
+        (str(first), int(version), decode(text, training, learner))
+        for first, version, text in conn.execute(sql, (tenant, *key)).fetchall()
+    ]
+
+
 def _block_row(tenant: str, version: int, block: Block) -> tuple[Any, ...]:
     return (
         tenant,
@@ -326,23 +341,13 @@ class SQLiteProgress:
         """Remove the events of ``ids`` from the blocks under ``key`` (training, learner, stored_us); whether
         any went."""
         training, learner, stored_us = key
-        prefix = (tenant, training, learner, stored_us)
         removed = False
-        for first, version, text in conn.execute(
-            "SELECT first, version, events FROM event_blocks"
-            " WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
-            prefix,
-        ).fetchall():
-            events = decode(text, training, learner)
+        for first, version, events in _blocks_under(conn, tenant, key):
             kept = without(events, ids)
             if len(kept) == len(events):
                 continue
             removed = True
-            conn.execute(
-                "DELETE FROM event_blocks WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?"
-                " AND first = ?",
-                (*prefix, first),
-            )
+            conn.execute(f"DELETE FROM event_blocks WHERE {_UNDER_KEY} AND first = ?", (tenant, *key, first))  # noqa: S608
             if kept:
                 conn.execute(
                     _INSERT_BLOCK, _block_row(tenant, version, Block(training, learner, stored_us, tuple(kept)))
@@ -367,22 +372,13 @@ class SQLiteProgress:
         """Store ``blocks`` (events recomputed by a rebuild), replacing any event of the same statements already
         kept under their keys: one block per key afterwards."""
         for block in blocks:
-            prefix = (tenant, block.training, block.learner, block.stored_us)
-            rows = conn.execute(
-                "SELECT version, events FROM event_blocks"
-                " WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
-                prefix,
-            ).fetchall()
-            kept: list[ProgressEvent] = []
-            for _version, text in rows:
-                kept.extend(decode(text, block.training, block.learner))
+            key = (block.training, block.learner, block.stored_us)
+            found = _blocks_under(conn, tenant, key)
+            kept = [event for _first, _version, events in found for event in events]
             merged = [*without(kept, {event.statement_id for event in block.events}), *block.events]
-            if rows:
-                conn.execute(
-                    "DELETE FROM event_blocks WHERE tenant = ? AND training = ? AND learner = ? AND stored_us = ?",
-                    prefix,
-                )
-            top = max([version, *(int(row[0]) for row in rows)])
+            if found:
+                conn.execute(f"DELETE FROM event_blocks WHERE {_UNDER_KEY}", (tenant, *key))  # noqa: S608
+            top = max([version, *(found_version for _first, found_version, _events in found)])
             conn.execute(_INSERT_BLOCK, _block_row(tenant, top, replace(block, events=tuple(merged))))
 
     @staticmethod
