@@ -49,6 +49,7 @@ from lrs.progress.training import (
     PassingKind,
     PassingRule,
     Period,
+    PerTraining,
     Training,
     training_to_json,
 )
@@ -205,21 +206,8 @@ def voiding_targets(records: Iterable[StatementRecord]) -> list[str]:
 
 
 # rows -------------------------------------------------------------------------------------------------------
-_ENROLLED: dict[int, tuple[Training, frozenset[str] | None]] = {}
-_ENROLLED_MAX = 256
-
-
-def enrolled_keys(training: Training) -> frozenset[str] | None:
-    """``training.enrolled_keys()``, remembered per training object (the stored trainings are parsed once per
-    version and reused, and an enrolment list can hold thousands of people)."""
-    hit = _ENROLLED.get(id(training))
-    if hit is not None and hit[0] is training:
-        return hit[1]
-    keys = training.enrolled_keys()
-    if len(_ENROLLED) >= _ENROLLED_MAX:
-        _ENROLLED.clear()
-    _ENROLLED[id(training)] = (training, keys)  # the reference keeps the id from being reused
-    return keys
+enrolled_keys: PerTraining[frozenset[str] | None] = PerTraining(Training.enrolled_keys)
+"""``training.enrolled_keys()``, remembered per training object (an enrolment list can hold thousands)."""
 
 
 def refold(
@@ -345,4 +333,4 @@ def refold_pairs(
 
 def participant_keys(training: Training, learners_with_events: Iterable[str]) -> set[str]:
     """Every learner whose row a full refold of the training must consider."""
-    return set(learners_with_events) | set(training.enrolled_keys() or ())
+    return set(learners_with_events) | set(enrolled_keys(training) or ())

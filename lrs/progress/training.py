@@ -21,13 +21,15 @@ the JSON body into a :class:`Training` and :func:`training_to_json` turns it bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from lrs.progress.verbs import DEFAULT_COMPLETION
+
+T = TypeVar("T")
 
 
 class ModuleKind(StrEnum):
@@ -144,3 +146,24 @@ def training_to_json(training: Training) -> dict[str, Any]:
     if training.enrolment is not None:
         body["enrolment"] = [dict(person.agent) for person in training.enrolment]
     return body
+
+
+class PerTraining(Generic[T]):
+    """A value computed from a training, remembered per training object: the stored trainings are parsed once per
+    version and reused, and what is derived from one (enrolment keys, module titles) is asked for once per row.
+    Keyed by ``id``; the entry keeps a reference to the training so the id cannot be reused meanwhile."""
+
+    def __init__(self, compute: Callable[[Training], T], *, size: int = 256) -> None:
+        self._compute = compute
+        self._size = size
+        self._found: dict[int, tuple[Training, T]] = {}
+
+    def __call__(self, training: Training) -> T:
+        hit = self._found.get(id(training))
+        if hit is not None and hit[0] is training:
+            return hit[1]
+        value = self._compute(training)
+        if len(self._found) >= self._size:
+            self._found.clear()
+        self._found[id(training)] = (training, value)
+        return value

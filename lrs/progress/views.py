@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lrs.progress.rules import ProgressRow
-from lrs.progress.training import Training
+from lrs.progress.training import PerTraining, Training
 
 _EPOCH = datetime(1970, 1, 1)  # naive UTC: isoformat() without an offset
 _DAY_US = 86_400_000_000
@@ -99,17 +99,9 @@ def row_view_text(row: ProgressRow, training: Training) -> str:
     return json.dumps(row_view(row, training), ensure_ascii=False, separators=(",", ":"))
 
 
-_PER_TRAINING: dict[int, tuple[Training, tuple[dict[str, str], dict[str, dict[str, Any]]]]] = {}
+def _titles_and_agents(training: Training) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    return {module.id: module.title for module in training.modules}, known_agents([training])
 
 
-def _per_training(training: Training) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """(module titles by IRI, known agents) of a training, remembered per training object (one per row
-    otherwise; the stored trainings are parsed once per version and reused)."""
-    cached = _PER_TRAINING.get(id(training))
-    if cached is not None and cached[0] is training:
-        return cached[1]
-    found = ({module.id: module.title for module in training.modules}, known_agents([training]))
-    if len(_PER_TRAINING) >= 256:
-        _PER_TRAINING.clear()
-    _PER_TRAINING[id(training)] = (training, found)  # the reference keeps the id from being reused
-    return found
+_per_training: PerTraining[tuple[dict[str, str], dict[str, dict[str, Any]]]] = PerTraining(_titles_and_agents)
+"""(module titles by IRI, known agents) of a training, remembered per training object (one per row otherwise)."""
